@@ -1,0 +1,86 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+name: accelerator_table
+short_description: Render device records as a plain-text table
+version_added: 0.1.0
+author:
+  - openaccel.cyborg developers
+description:
+  - Turns the device records of C(ansible_facts.accelerators) into an aligned text table with
+    one row per accelerator (type, address, product, NUMA node, driver, SR-IOV).
+options:
+  _input:
+    description: Device records from M(openaccel.cyborg.accelerator_facts).
+    type: list
+    elements: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Print the accelerators of a host
+  ansible.builtin.debug:
+    msg: "{{ (ansible_facts.accelerators | openaccel.cyborg.accelerator_table).splitlines() }}"
+"""
+
+RETURN = r"""
+_value:
+  description: The table, lines separated by newlines.
+  type: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+COLUMNS = ("TYPE", "ADDRESS", "PRODUCT", "NUMA", "DRIVER", "SR-IOV", "DETAILS")
+
+
+def _sriov(record):
+    sriov = record.get("sriov")
+    if not sriov:
+        return "-"
+    if sriov.get("physfn"):
+        return "VF of %s" % sriov["physfn"]
+    return "PF %s/%s VFs" % (sriov.get("num_vfs") or 0, sriov.get("total_vfs") or 0)
+
+
+def _details(record):
+    gpu, fpga = record.get("gpu") or {}, record.get("fpga") or {}
+    if gpu.get("memory_total_mib"):
+        mig = gpu.get("mig") or {}
+        return "%d MiB%s" % (gpu["memory_total_mib"], ", MIG on" if mig.get("mode_current") else "")
+    if gpu.get("gfx_target"):
+        return "%s, %s CUs" % (gpu["gfx_target"], gpu.get("compute_units"))
+    if gpu.get("nvml_error"):
+        return "NVML: %s" % gpu["nvml_error"]
+    if fpga.get("framework"):
+        ident = fpga.get("afu_id") or fpga.get("xclbin_uuid") or fpga.get("bitstream_id") or ""
+        return ("%s %s %s" % (fpga["framework"], fpga.get("state") or "", ident)).strip()
+    return ""
+
+
+def _row(record):
+    product = record.get("product") or "%s:%s" % (record.get("vendor_id"), record.get("device_id"))
+    numa = record.get("numa_node")
+    return (record.get("type") or "?", record.get("address") or "?", product[:44],
+            "-" if numa is None else str(numa), record.get("driver") or "-", _sriov(record),
+            _details(record))
+
+
+def accelerator_table(records):
+    if not isinstance(records, list):
+        raise AnsibleFilterError("accelerator_table expects a list of device records, got %s"
+                                 % type(records).__name__)
+    rows = [COLUMNS] + [_row(rec) for rec in records]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()
+                     for row in rows)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"accelerator_table": accelerator_table}
