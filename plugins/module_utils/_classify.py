@@ -80,21 +80,24 @@ def normalize_rule(rule, index):
 
 
 class Classifier(object):
-    """Index the rules once, then classify each function in O(1) dictionary lookups."""
+    """Index the rules once, then classify each function with a few dictionary lookups.
+
+    Order of precedence: rules naming the device id, then vendor rules, then
+    class-only rules; within a level the longest matching class prefix first, and at
+    equal keys user rules before built-in ones.
+    """
 
     def __init__(self, extra_rules=None):
         user = [normalize_rule(rule, i) for i, rule in enumerate(extra_rules or [])]
         self._by_device = {}
-        self._by_vendor = {}
-        self._by_class = []
+        self._by_vendor_class = {}
         for rule in user + list(BUILTIN_RULES):
+            prefix = rule.get("class_prefix") or ""
             if rule.get("device_ids"):
                 for dev in rule["device_ids"]:
                     self._by_device.setdefault((rule["vendor_id"], dev), []).append(rule)
-            elif rule.get("vendor_id"):
-                self._by_vendor.setdefault(rule["vendor_id"], []).append(rule)
             else:
-                self._by_class.append(rule)
+                self._by_vendor_class.setdefault((rule["vendor_id"], prefix), []).append(rule)
 
     @staticmethod
     def _matches(rule, fn):
@@ -108,12 +111,17 @@ class Classifier(object):
             return False
         return True
 
+    def _candidates(self, fn):
+        vendor, klass = fn.get("vendor_id"), fn.get("class_code") or ""
+        yield self._by_device.get((vendor, fn.get("device_id")), ())
+        for owner in (vendor, None):
+            for prefix in (klass[:6], klass[:4], klass[:2], ""):
+                yield self._by_vendor_class.get((owner, prefix), ())
+
     def match(self, fn):
         """The first matching rule for a function dict (vendor_id, device_id, class_code,
         subsystem ids, sriov_capable), or None."""
-        key = (fn.get("vendor_id"), fn.get("device_id"))
-        for candidates in (self._by_device.get(key, ()), self._by_vendor.get(key[0], ()),
-                           self._by_class):
+        for candidates in self._candidates(fn):
             for rule in candidates:
                 if self._matches(rule, fn):
                     return rule

@@ -26,7 +26,7 @@ def _base_record(ident, errors):
     return {
         "address": ident["address"], "vendor_id": ident.get("vendor_id"),
         "device_id": ident.get("device_id"), "subsystem_vendor_id": None,
-        "subsystem_device_id": None, "class_code": ident.get("class_code"), "revision": None,
+        "subsystem_device_id": None, "class_code": ident.get("class_code"),
         "type": "other", "vendor": None, "product": None, "names_source": None,
         "vendor_label": "other", "product_label": None, "function": None,
         "resource_class": "PCI_DEVICE", "rule": None, "driver": None, "numa_node": None,
@@ -37,7 +37,11 @@ def _base_record(ident, errors):
 
 def _record(sysfs, ident, rule, sriov, errors):
     record = _base_record(ident, errors)
+    for key in ("subsystem_vendor_id", "subsystem_device_id"):
+        record[key] = ident.get(key)
     record.update(_pci.read_details(sysfs, ident["address"], errors))
+    if sriov is None:
+        sriov = _pci.read_sriov(sysfs, ident["address"], errors)
     is_vf = bool(sriov and sriov.get("physfn"))
     record.update({
         "type": rule["type"], "vendor_label": rule["vendor_label"],
@@ -85,13 +89,14 @@ class _Summary(object):
 
 
 def _classify_one(sysfs, classifier, address, summary):
-    """(record or None, sriov) for one function; None when it is not an accelerator."""
+    """The record of one function, or None when it is not an accelerator."""
     errors = []
     ident = _pci.read_identity(sysfs, address, errors)
     if ident["vendor_id"] is None and not _pci.device_exists(sysfs, address):
         return _vanished(address, errors)
     sriov = None
     if (ident.get("class_code") or "").startswith("02"):
+        # Network functions are accelerators only with SR-IOV (a PF with VFs, or a VF).
         sriov = _pci.read_sriov(sysfs, ident["address"], errors)
         ident["sriov_capable"] = bool(sriov)
     rule = classifier.match(ident)
@@ -101,8 +106,6 @@ def _classify_one(sysfs, classifier, address, summary):
     if rule is None or not rule.get("accelerator", True):
         summary.skip(ident, errors)
         return None
-    if sriov is None:
-        sriov = _pci.read_sriov(sysfs, ident["address"], errors)
     return _record(sysfs, ident, rule, sriov, errors)
 
 
@@ -115,8 +118,7 @@ def _enrich(sysfs, records):
             rec["gpu"] = kfd.get(rec["address"], {"source": "sysfs"})
         elif rec["type"] == "fpga":
             rec["fpga"] = read_fpga(sysfs, rec["address"], rec["driver"])
-        rec["dev_nodes"] = device_nodes(sysfs, rec["address"], rec["driver"],
-                                        rec["iommu_group"], rec.get("fpga"))
+        rec["dev_nodes"] = device_nodes(sysfs, rec)
 
 
 def discover(sysfs_root="/sys", extra_rules=None, pci_ids_path=None, use_udev="auto",

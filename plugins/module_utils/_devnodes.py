@@ -11,30 +11,33 @@ sysfs names the node (``drm/renderD128``, ``nvme/nvme0``, ``accel/accel0``,
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._pci import PCI_DEVICES
+# record type -> class directories below the PCI function that name its /dev nodes:
+# (directory, entry prefixes, /dev directory). Only these are looked at, per type.
+_CLASS_DIRS = {
+    "gpu": (("drm", ("card", "renderD"), "/dev/dri/"),),
+    "fpga": (("drm", ("card", "renderD"), "/dev/dri/"),),
+    "nvme": (("nvme", ("nvme",), "/dev/"),),
+    "ai": (("accel", ("accel",), "/dev/accel/"), ("habanalabs", ("hl",), "/dev/"),
+           ("drm", ("card", "renderD"), "/dev/dri/")),
+}
+_CLASS_DIRS["other"] = _CLASS_DIRS["gpu"] + _CLASS_DIRS["nvme"] + _CLASS_DIRS["ai"][:2]
 
-# class directory below the PCI function -> (entry prefix, /dev directory)
-_CLASS_DIRS = (
-    ("drm", ("card", "renderD"), "/dev/dri/"),
-    ("nvme", ("nvme",), "/dev/"),
-    ("accel", ("accel",), "/dev/accel/"),
-    ("habanalabs", ("hl",), "/dev/"),
-)
 
-
-def device_nodes(sysfs, address, driver, iommu_group, fpga=None):
-    base = PCI_DEVICES + (address,)
+def device_nodes(sysfs, record):
+    """Sorted /dev paths of a device record."""
+    dev = sysfs.device_path(record["address"])
     nodes = []
-    for subdir, prefixes, dev_dir in _CLASS_DIRS:
-        for name in sysfs.listdir(*(base + (subdir,))):
+    for subdir, prefixes, dev_dir in _CLASS_DIRS.get(record["type"], ()):
+        for name in sysfs.listdir_at(dev + "/" + subdir):
             if name.startswith(prefixes):
                 nodes.append(dev_dir + name)
-    if driver == "vfio-pci" and iommu_group is not None:
-        nodes.append("/dev/vfio/%d" % iommu_group)
+    if record["driver"] == "vfio-pci" and record["iommu_group"] is not None:
+        nodes.append("/dev/vfio/%d" % record["iommu_group"])
+    fpga = record.get("fpga")
     if fpga:
         if fpga.get("fme"):
             nodes.append("/dev/" + fpga["fme"])
         nodes.extend("/dev/" + port["name"] for port in fpga.get("ports") or [])
-        if driver == "xclmgmt" and fpga.get("instance") is not None:
+        if record["driver"] == "xclmgmt" and fpga.get("instance") is not None:
             nodes.append("/dev/xclmgmt%d" % fpga["instance"])
     return sorted(set(nodes))

@@ -3,65 +3,98 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Vendor and product names from a pci.ids file, looked up on demand.
 
-The file is read once as text and searched with ``str.find`` for the few ids a
-host actually has: no full parse of its ~40,000 lines.
+The file is read once as bytes and binary-searched for the few vendor/device pairs
+a host has: no parse of its ~40,000 lines.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import mmap
 import os
 import re
-
-_NEXT_TOP_LEVEL = re.compile(r"\n[0-9a-fA-FC]")
 
 DEFAULT_PCI_IDS_PATHS = (
     "/usr/share/misc/pci.ids",
     "/usr/share/hwdata/pci.ids",
     "/usr/share/pci.ids",
-    "/usr/share/misc/pci.ids.gz",
 )
+_VENDOR_LINE = re.compile(br"\n([0-9a-f]{4})  ")  # pci.ids opens with a comment header
+_DEVICE_LINE = re.compile(br"\n\t([0-9a-f]{4})  ")
+_LONGEST_KEY = 8  # len(b"\n\tXXXX  ")
 
 
 def find_pci_ids(paths=DEFAULT_PCI_IDS_PATHS):
     for path in paths:
-        if os.path.isfile(path) and not path.endswith(".gz"):
+        if os.path.isfile(path):
             return path
     return None
 
 
+def _text(raw):
+    return raw.decode("utf-8", "replace").strip()
+
+
 class PciIds(object):
-    """Names for vendor/device/subsystem ids from one pci.ids file."""
+    """Names for vendor/device ids from one pci.ids file."""
 
     def __init__(self, path):
         self.path = path
         with open(path, "rb") as handle:
-            self._text = "\n" + handle.read().decode("utf-8", "replace")
-        self._vendor_cache = {}
+            # Mapped, not read: a lookup touches only the pages its binary search visits.
+            size = os.fstat(handle.fileno()).st_size
+            self._data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        # The short device-class section at the end ("C 03", "\t00  VGA") never matches
+        # the vendor/device line patterns, so the searches may run to the end of the file.
+        self._end = len(self._data)
+        self._vendors = {}
+        self._names = {}
 
-    def _vendor_block(self, vendor_id):
-        if vendor_id not in self._vendor_cache:
-            self._vendor_cache[vendor_id] = self._find_vendor_block(vendor_id)
-        return self._vendor_cache[vendor_id]
+    def _bisect(self, pattern, key, lo, hi):
+        """The line matching ``pattern`` whose id is ``key``, starting in [lo, hi), or None.
 
-    def _find_vendor_block(self, vendor_id):
-        start = self._text.find("\n%s  " % vendor_id)
-        classes_at = self._text.find("\nC ")  # the vendor list ends where classes begin
-        if start < 0 or (0 <= classes_at < start):
-            return None, ""
-        line_end = self._text.find("\n", start + 1)
-        name = self._text[start + 7:line_end].strip()
-        following = _NEXT_TOP_LEVEL.search(self._text, line_end)
-        end = following.start() if following else len(self._text)
-        return name, self._text[line_end:end + 1]
+        pci.ids keeps vendors, and the devices of each vendor, sorted by id, so a
+        binary search over byte offsets finds a line in ~20 short regex searches.
+        """
+        while lo < hi:
+            mid = (lo + hi) // 2
+            # a line that starts before ``hi`` may end after it: let the match run on
+            found = pattern.search(self._data, mid, hi + _LONGEST_KEY)
+            if found is None or found.start() >= hi:
+                hi = mid
+                continue
+            ident = found.group(1)
+            if ident == key:
+                return found
+            if ident < key:
+                lo = found.end()
+            else:
+                hi = mid
+        return None
+
+    def _line_text(self, match):
+        return _text(self._data[match.end():self._data.find(b"\n", match.end())])
+
+    def _vendor(self, vendor_id):
+        """(vendor name, start, stop) of a vendor's block; name None when not listed."""
+        if vendor_id not in self._vendors:
+            found = self._bisect(_VENDOR_LINE, vendor_id.encode("ascii"), 0, self._end)
+            if found is None:
+                self._vendors[vendor_id] = (None, 0, 0)
+            else:
+                following = _VENDOR_LINE.search(self._data, found.end(), self._end)
+                stop = following.start() if following else self._end
+                self._vendors[vendor_id] = (self._line_text(found), found.start() + 1, stop)
+        return self._vendors[vendor_id]
 
     def names(self, vendor_id, device_id):
         """(vendor name, device name) as lspci prints them; None where not listed."""
-        vendor, block = self._vendor_block(vendor_id)
-        if vendor is None:
-            return None, None
-        start = block.find("\n\t%s  " % device_id)
-        if start < 0:
-            return vendor, None
-        line_end = block.find("\n", start + 1)
-        return vendor, block[start + 8:line_end].strip()
+        key = (vendor_id, device_id)
+        if key not in self._names:
+            vendor, start, stop = self._vendor(vendor_id)
+            product = None
+            if vendor is not None:
+                found = self._bisect(_DEVICE_LINE, device_id.encode("ascii"), start, stop)
+                product = self._line_text(found) if found else None
+            self._names[key] = (vendor, product)
+        return self._names[key]

@@ -9,10 +9,10 @@ SAMPLE = """# comment
 0e11  Compaq Computer Corporation
 \t0001  PCI to EISA Bridge
 10de  NVIDIA Corporation
+\t22a3  GH100 [H100 NVSwitch]
+# a comment inside a vendor block
 \t2330  GH100 [H100 SXM5 80GB]
 \t\t10de 16c1  H100 SXM5 80GB
-# a comment inside a vendor block
-\t22a3  GH100 [H100 NVSwitch]
 1da3  Habana Labs Ltd.
 \t1020  Gaudi2 AI Training Accelerator
 
@@ -35,3 +35,21 @@ def test_names_lookup(tmp_path):
     assert ids.names("ffff", "0000") == (None, None)
     # class lines ("C 03") are not vendors
     assert ids.names("03", "00") == (None, None)
+
+
+def test_binary_search_agrees_with_a_linear_scan(tmp_path):
+    """pci.ids is sorted by id; every listed pair is found, unlisted ones are not."""
+    lines, expected = [], {}
+    for vendor in range(0x1000, 0x1400, 7):
+        lines.append("%04x  Vendor %d" % (vendor, vendor))
+        for device in range(0, 0x300, 5 + vendor % 11):
+            lines.append("\t%04x  Device %d of %d" % (device, device, vendor))
+            lines.append("\t\t%04x %04x  Subsystem" % (vendor, device))
+            expected[("%04x" % vendor, "%04x" % device)] = "Device %d of %d" % (device, vendor)
+    path = tmp_path / "pci.ids"
+    path.write_text("\n".join(["# header"] + lines + ["C 00  Unclassified device", ""]))
+    ids = PciIds(str(path))
+    for (vendor, device), name in expected.items():
+        assert ids.names(vendor, device) == ("Vendor %d" % int(vendor, 16), name)
+    assert ids.names("1000", "0001") == ("Vendor 4096", None)
+    assert ids.names("1001", "0000") == (None, None)
