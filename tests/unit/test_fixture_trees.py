@@ -168,7 +168,7 @@ print(json.dumps({'pci': pci, 'listdir': sorted(os.listdir('/sys/bus/pci/devices
 
 
 def _python_with_pyudev() -> str | None:
-    for candidate in (sys.executable, "/tmp/venv311/bin/python"):
+    for candidate in (sys.executable,):
         if (
             candidate
             and os.path.exists(candidate)
