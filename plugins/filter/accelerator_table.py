@@ -64,7 +64,10 @@ def _details(record):
 
 
 def _row(record):
-    product = record.get("product") or "%s:%s" % (record.get("vendor_id"), record.get("device_id"))
+    product = record.get("product")
+    if not product and record.get("product_label"):
+        product = "%s %s" % (record.get("vendor_label"), record["product_label"])
+    product = product or "%s:%s" % (record.get("vendor_id"), record.get("device_id"))
     numa = record.get("numa_node")
     return (record.get("type") or "?", record.get("address") or "?", product[:44],
             "-" if numa is None else str(numa), record.get("driver") or "-", _sriov(record),
