@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Connection to Placement: the openstack.cloud option set, handled by openstacksdk's
+config loader (clouds.yaml, OS_* environment) and keystoneauth1; or a fixed endpoint +
+token for no-auth test deployments.  Private to the collection.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import traceback
+
+KSA_IMP_ERR = None
+try:
+    from keystoneauth1 import adapter as ks_adapter
+    from keystoneauth1 import session as ks_session
+    HAS_KEYSTONEAUTH = True
+except ImportError:
+    HAS_KEYSTONEAUTH = False
+    KSA_IMP_ERR = traceback.format_exc()
+
+USER_AGENT = "openaccel.cyborg-placement"
+
+# Same names, types, aliases and defaults as openstack.cloud's argument spec.
+AUTH_ARGUMENT_SPEC = dict(
+    cloud=dict(type="raw"),
+    auth=dict(type="dict", no_log=True),
+    auth_type=dict(type="str"),
+    region_name=dict(type="str"),
+    interface=dict(type="str", default="public", choices=["public", "internal", "admin"],
+                   aliases=["endpoint_type"]),
+    validate_certs=dict(type="bool", aliases=["verify"]),
+    ca_cert=dict(type="str", aliases=["cacert"]),
+    client_cert=dict(type="str", aliases=["cert"]),
+    client_key=dict(type="str", no_log=True, aliases=["key"]),
+    api_timeout=dict(type="int"),
+    endpoint=dict(type="str", aliases=["placement_endpoint"]),
+    token=dict(type="str", no_log=True),
+)
+AUTH_MUTUALLY_EXCLUSIVE = [["endpoint", "cloud"], ["endpoint", "auth"]]
+
+
+def _verify(params):
+    if params.get("validate_certs") is False:
+        return False
+    return params.get("ca_cert") or True
+
+
+def _cert(params):
+    if params.get("client_cert") and params.get("client_key"):
+        return (params["client_cert"], params["client_key"])
+    return params.get("client_cert")
+
+
+def build_adapter(params):
+    """Return a keystoneauth1 Adapter pointed at the Placement API.
+
+    Raises ValueError with a user-facing message on configuration errors.
+    """
+    if params.get("endpoint"):
+        return _fixed_endpoint_adapter(params)
+    return _cloud_adapter(params)
+
+
+def _fixed_endpoint_adapter(params):
+    from keystoneauth1 import noauth, token_endpoint
+    endpoint = params["endpoint"].rstrip("/")
+    if params.get("token"):
+        plugin = token_endpoint.Token(endpoint, params["token"])
+    else:
+        plugin = noauth.NoAuth(endpoint=endpoint)
+    sess = ks_session.Session(auth=plugin, verify=_verify(params), cert=_cert(params),
+                              timeout=params.get("api_timeout"), app_name=USER_AGENT)
+    return ks_adapter.Adapter(sess, service_type="placement", endpoint_override=endpoint,
+                              connect_retries=0)
+
+
+def _cloud_adapter(params):
+    try:
+        import openstack.config
+        from openstack import exceptions as sdk_exc
+    except ImportError:
+        raise ValueError("openstacksdk is required for the cloud/auth options "
+                         "(pip install openstacksdk), or use endpoint + token")
+    kwargs = dict(auth_type=params.get("auth_type"), region_name=params.get("region_name"),
+                  interface=params.get("interface"), api_timeout=params.get("api_timeout"))
+    cloud = params.get("cloud")
+    if isinstance(cloud, dict):
+        kwargs.update(cloud)  # an inline cloud definition, as openstack.cloud allows
+        cloud = None
+    if params.get("auth"):
+        kwargs["auth"] = params["auth"]
+    if params.get("validate_certs") is not None:
+        kwargs["verify"] = params["validate_certs"]
+    for opt, key in (("ca_cert", "cacert"), ("client_cert", "cert"), ("client_key", "key")):
+        if params.get(opt):
+            kwargs[key] = params[opt]
+    kwargs = dict((k, v) for k, v in kwargs.items() if v is not None)
+    try:
+        region = openstack.config.get_cloud_region(cloud=cloud, app_name=USER_AGENT, **kwargs)
+    except sdk_exc.ConfigException as exc:
+        raise ValueError("OpenStack configuration error: %s" % exc)
+    sess = region.get_session()
+    return ks_adapter.Adapter(
+        sess, service_type="placement",
+        interface=region.get_interface("placement"),
+        region_name=region.get_region_name("placement"),
+        endpoint_override=region.get_endpoint("placement"),
+        connect_retries=0)
