@@ -10,7 +10,7 @@ name: accelerator_table
 short_description: Render device records as a plain-text table
 version_added: 0.1.0
 author:
-  - openaccel.cyborg developers
+  - openaccel.cyborg developers (@openaccel)
 description:
   - Turns the device records of C(ansible_facts.accelerators) into an aligned text table with
     one row per accelerator (type, address, product, NUMA node, driver, SR-IOV).

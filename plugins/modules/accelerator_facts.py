@@ -29,7 +29,7 @@ description:
     otherwise from a C(pci.ids) file, otherwise they are null.
   - The record format is described by C(schemas/device.schema.json) in the collection.
 author:
-  - openaccel.cyborg developers
+  - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
   - openaccel.cyborg.attributes
 attributes:

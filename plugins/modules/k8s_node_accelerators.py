@@ -74,9 +74,9 @@ attributes:
 options:
   node:
     description:
-      - Name of the Kubernetes node. Defaults to the lower-cased host name of the machine the
-        module runs on, which is what the kubelet registers unless C(--hostname-override) is
-        used. Set it (usually to V({{ inventory_hostname }})) when delegating to another host.
+      - Name of the Kubernetes node. Defaults to the inventory host name (filled in on the
+        controller by the module's action plugin, so it stays right when the task is delegated
+        to localhost); without it, the lower-cased host name of the machine the module runs on.
     type: str
   devices:
     description:

@@ -57,9 +57,9 @@ options:
   compute_node:
     description:
       - Name of the compute node's resource provider (the hypervisor hostname Nova uses).
-        Usually V({{ inventory_hostname }}) or V({{ ansible_facts.fqdn }}).
+      - Defaults to the inventory host name (filled in on the controller by the module's action
+        plugin); set it, for example to V({{ ansible_facts.fqdn }}), when Nova uses another name.
     type: str
-    required: true
   devices:
     description:
       - Device records as returned in C(ansible_facts.accelerators) by
@@ -272,7 +272,7 @@ OVERRIDE_SPEC = dict(
 
 def argument_spec():
     spec = dict(
-        compute_node=dict(type="str", required=True),
+        compute_node=dict(type="str"),
         devices=dict(type="list", elements="dict", default=[]),
         overrides=dict(type="list", elements="dict", default=[], options=OVERRIDE_SPEC),
         sriov_mode=dict(type="str", choices=["per_pf", "per_vf"], default="per_pf"),
@@ -300,6 +300,9 @@ def _libraries(module):
 
 def run(module, client=None):
     p = module.params
+    if not p["compute_node"]:
+        module.fail_json(msg="compute_node: not set; give the compute node's provider name (the "
+                             "action plugin fills in inventory_hostname when the option is left out)")
     overrides = [dict((k, v) for k, v in o.items() if v is not None) for o in p["overrides"]]
     try:
         desired = build_desired(p["compute_node"], p["devices"], overrides,
