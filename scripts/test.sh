@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# The collection's test suite, in stages (make test runs them all; each is a make target too).
+#
+#   scripts/test.sh [STAGE...]      default: all
+#
+#   unit         pytest tests/unit                      (.venv, ansible-core 2.19, Python 3.11)
+#   integration  pytest tests/integration               (real servers on 127.0.0.1)
+#   sanity       ansible-test sanity on a staged copy: every test on the controller (3.11), the
+#                Python-version tests (compile, import) on target Pythons 3.8-3.13, and with
+#                ansible-core 2.16's ansible-test on 3.6/3.7 (targets only 2.16 still manages)
+#   units        ansible-test units on a staged copy    (ansible's own pytest harness)
+#   lint         ansible-lint (production profile) and antsibull-changelog lint
+#   galaxy       ansible-galaxy collection build, check the tarball's file list, install it in a
+#                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only
+#   compat       the same module through ansible-core 2.16 (.venv-oldest) and 2.21 (.venv-newest)
+#   sanity_newest  (opt-in, not in "all") ansible-test sanity of ansible-core 2.21, Python 3.12
+#
+# Run scripts/bootstrap.sh first (make does).  Every stage prints what it runs.  All stages run
+# even when one fails (FAIL_FAST=1 stops at the first failure); the last line is the summary.
+# Environment: PYTEST_ARGS (extra pytest arguments), KEEP_WORK=1 (keep the temp dir),
+# SANITY_ARGS (extra ansible-test sanity arguments), HWSIM_HOST (fixture host, h100_8gpu).
+set -uo pipefail
+
+# shellcheck source=scripts/test-env.sh
+. "$(dirname "${BASH_SOURCE[0]}")/test-env.sh"
+cd "$REPO" || exit 2
+
+ALL_STAGES=(unit integration sanity units lint galaxy compat)
+HWSIM_HOST=${HWSIM_HOST:-h100_8gpu}
+FQCN=openaccel.cyborg.accelerator_facts
+PYENV_ROOT=${PYENV_ROOT:-$HOME/.pyenv}
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/openaccel-cyborg-test.XXXXXX")
+cleanup() { if [ "${KEEP_WORK:-0}" = 1 ]; then echo "(kept $WORK)"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+
+STAGE=-
+NOTE=
+say() { printf '[%s] %s\n' "$STAGE" "$*"; }
+# print a command (to stderr, so stdout stays the command's own) the way it can be pasted into a
+# shell, then run it
+show() { printf '[%s] $ %s\n' "$STAGE" "$(printf '%q ' "$@")" >&2; }
+run() { show "$@"; "$@"; }
+# the same, without the one-line-per-missing-mirror warnings this machine's pip.conf produces
+run_quiet() {
+    show "$@"
+    "$@" 2>&1 | grep --line-buffered -v -E "WARNING: Location 'file://.*' is ignored"
+    return "${PIPESTATUS[0]}"
+}
+
+need_venv() {
+    [ -x "$1/bin/ansible" ] || { say "ERROR: $1 is missing: run scripts/bootstrap.sh"; return 1; }
+}
+
+# pytest one directory; exit 5 (nothing collected) is "no tests yet", not a failure
+pytest_dir() {
+    local dir=$1 rc
+    if [ -z "$(find "$dir" -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | head -n1)" ]; then
+        NOTE="no tests in $dir yet"
+        say "$NOTE"
+        return 0
+    fi
+    # shellcheck disable=SC2086  # PYTEST_ARGS is a list of words on purpose
+    run python -m pytest "$dir" ${PYTEST_ARGS:-}
+    rc=$?
+    if [ $rc -eq 5 ]; then
+        NOTE="pytest collected no tests in $dir"
+        say "$NOTE (exit 5)"
+        return 0
+    fi
+    return $rc
+}
+
+stage_unit() { need_venv .venv && pytest_dir tests/unit; }
+stage_integration() { need_venv .venv && pytest_dir tests/integration; }
+
+# Symlinks pythonX.Y -> pyenv's interpreters, first on PATH: ansible-test finds target Pythons
+# by name on PATH, and pyenv's shims only answer for the selected versions.
+PYBIN=$WORK/pythons
+target_pythons() {
+    local v exe
+    mkdir -p "$PYBIN"
+    for v in "$@"; do
+        exe=$(find "$PYENV_ROOT/versions" -maxdepth 3 -path "*/versions/$v.*/bin/python$v" 2>/dev/null | sort -V | tail -n1)
+        [ -z "$exe" ] && [ "$v" = 3.11 ] && exe=$(command -v python3.11)
+        if [ -n "$exe" ]; then
+            ln -sfn "$exe" "$PYBIN/python$v"
+            printf -- '--target-python\n%s@%s\n' "$v" "$PYBIN/python$v"
+        else
+            say "no Python $v (pyenv) here: not testing it" >&2
+        fi
+    done
+}
+
+# Paths with ':' (captured Linux sysfs trees under tests/fixtures, e.g. .../devices/0000:3b:00.0)
+# make ansible-test's no-illegal-filenames test crash while parsing its own output. They are test
+# data that never ships (galaxy.yml build_ignore has tests), so they are kept out of sanity.
+sanity_excludes() {
+    find . -path ./tests/output -prune -o -name '*:*' -prune -print \
+        | sed -e 's|^\./||' -e 's|/[^/]*$|/|' | sort -u | sed 's|^|--exclude\n|'
+}
+
+stage_sanity() {
+    need_venv .venv || return 1
+    local stage rc=0 excludes targets
+    stage=$(scripts/stage-collection.sh "$WORK/sanity") || return 1
+    say "staged copy: $stage"
+    (
+        cd "$stage" || exit 1
+        unset ANSIBLE_COLLECTIONS_PATH   # ansible-test uses the staged tree's ansible_collections
+        mapfile -t excludes < <(sanity_excludes)
+        mapfile -t targets < <(target_pythons 3.8 3.9 3.10 3.11 3.12 3.13)
+        # shellcheck disable=SC2086
+        PATH="$PYBIN:$PATH" run_quiet ansible-test sanity --color no --controller origin:python=venv/3.11 \
+            "${targets[@]}" "${excludes[@]}" ${SANITY_ARGS:-} || rc=1
+
+        # ansible-core 2.16 (the oldest this collection supports) still manages Python 3.6 and
+        # 3.7 hosts; ansible-test 2.19 no longer knows them, 2.16's does.
+        mapfile -t targets < <(target_pythons 3.6 3.7)
+        if [ ${#targets[@]} -gt 0 ] && need_venv "$REPO/.venv-oldest"; then
+            PATH="$REPO/.venv-oldest/bin:$PYBIN:$PATH" run_quiet ansible-test sanity --color no \
+                --test compile --test import --controller origin:python=venv/3.11 \
+                "${targets[@]}" "${excludes[@]}" || rc=1
+        fi
+        exit $rc
+    )
+}
+
+# Opt-in (make sanity-newest, not part of "all"): ansible-test 2.21's own sanity rules, controller
+# Python 3.12, to see early what the next ansible-core releases will ask of the collection.
+stage_sanity_newest() {
+    need_venv .venv-newest || return 1
+    local stage excludes
+    stage=$(scripts/stage-collection.sh "$WORK/sanity-newest") || return 1
+    say "staged copy: $stage"
+    (
+        cd "$stage" || exit 1
+        unset ANSIBLE_COLLECTIONS_PATH
+        mapfile -t excludes < <(sanity_excludes)
+        # shellcheck disable=SC2086
+        PATH="$REPO/.venv-newest/bin:$PATH" run_quiet ansible-test sanity --color no --venv \
+            --python 3.12 "${excludes[@]}" ${SANITY_ARGS:-}
+    )
+}
+
+stage_units() {
+    need_venv .venv || return 1
+    local stage
+    if [ -z "$(find tests/unit -name 'test_*.py' 2>/dev/null | head -n1)" ]; then
+        NOTE="no tests in tests/unit yet"
+        say "$NOTE"
+        return 0
+    fi
+    stage=$(scripts/stage-collection.sh "$WORK/units") || return 1
+    say "staged copy: $stage"
+    (
+        cd "$stage" || exit 1
+        unset ANSIBLE_COLLECTIONS_PATH PYTHONPATH
+        # --local: .venv already has pytest, pytest-xdist, pytest-mock and requirements.txt
+        run_quiet ansible-test units --color no --local --python 3.11
+    )
+}
+
+stage_lint() {
+    need_venv .venv || return 1
+    local rc=0
+    run ansible-lint || rc=1
+    run antsibull-changelog lint || rc=1
+    return $rc
+}
+
+# build a fake sysfs tree from tests/fixtures (made by tests/fixtures/hwsim) once per run
+SYSFS=$WORK/sysfs-$HWSIM_HOST
+fixture_tree() {
+    [ -d "$SYSFS" ] && return 0
+    run python -m tests.fixtures.hwsim build "$HWSIM_HOST" "$SYSFS" >/dev/null \
+        || { say "ERROR: could not build the $HWSIM_HOST fixture tree"; return 1; }
+}
+
+# run_module ANSIBLE-BIN-DIR OUT: run the module by FQCN on localhost against the fixture tree
+# (the caller sets where collections come from), keep its output in OUT, then check the result
+run_module() {
+    local bin=$1 out=$2
+    say "$("$bin/ansible" --version | sed -n 1p)"
+    run env ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
+        "$bin/ansible" localhost -m "$FQCN" -a "sysfs_root=$SYSFS" >"$out"
+    say "exit status $?; output in $out"
+    check_result "$out" || { sed -n '1,40p' "$out"; return 1; }
+}
+
+# check_result FILE: the ad-hoc output ("localhost | SUCCESS => {json}") says the module succeeded
+# and returned a non-empty ansible_facts.accelerators whose records match the device schema
+check_result() {
+    say "checking: not failed, ansible_facts.accelerators non-empty and valid against schemas/device.schema.json"
+    "$REPO/.venv/bin/python" - "$1" "$REPO/schemas/device.schema.json" <<'PY'
+import collections, json, re, sys
+import jsonschema
+
+output_file, schema_file = sys.argv[1:]
+with open(output_file) as f:
+    text = f.read()
+match = re.search(r"^localhost \| (\S+) => ", text, re.M)
+if not match:
+    sys.exit("no result for localhost in the output")
+result, _end = json.JSONDecoder().raw_decode(text, match.end())
+if match.group(1) != "SUCCESS" or result.get("failed"):
+    sys.exit("module %s: %s" % (match.group(1), result.get("msg")))
+records = (result.get("ansible_facts") or {}).get("accelerators")
+if not records:
+    sys.exit("no ansible_facts.accelerators in the result: %s" % sorted(result))
+with open(schema_file) as f:
+    validator = jsonschema.Draft202012Validator(json.load(f))
+errors = ["%s: %s at /%s" % (rec.get("address"), err.message, "/".join(map(str, err.absolute_path)))
+          for rec in records for err in validator.iter_errors(rec)]
+if errors:
+    sys.exit("records do not match the schema:\n  " + "\n  ".join(errors[:20]))
+types = collections.Counter(rec.get("type") for rec in records)
+print("ok: %d accelerators (%s)" % (len(records), ", ".join("%s %s" % kv for kv in sorted(types.items()))))
+PY
+}
+
+# the built tarball must hold the collection and nothing of the development tree
+FORBIDDEN='^(tests|scripts|molecule|inventories|benchmarks|ansible_collections|build|\.ci|\.cache|\.git|\.venv[^/]*|\.pytest_cache)(/|$)|(^|/)__pycache__(/|$)|\.pyc$|\.tar\.gz$|^(Makefile|\.gitignore|\.ansible-lint|ansible\.cfg|pytest\.ini|requirements-test\.txt)$'
+
+stage_galaxy() {
+    need_venv .venv || return 1
+    local dir=$WORK/galaxy tarball listing bad
+    mkdir -p "$dir"
+    run_quiet ansible-galaxy collection build --force --output-path "$dir" || return 1
+    tarball=$(find "$dir" -maxdepth 1 -name 'openaccel-cyborg-*.tar.gz' | head -n1)
+    [ -n "$tarball" ] || { say "ERROR: no tarball in $dir"; return 1; }
+    listing=$(tar -tzf "$tarball" | sed -e 's|^\./||' -e 's|/$||' | grep -v '^$' | sort)
+    say "$(basename "$tarball"): $(wc -c <"$tarball") bytes, $(wc -l <<<"$listing") entries; top level: $(cut -d/ -f1 <<<"$listing" | sort -u | tr '\n' ' ')"
+    bad=$(grep -E "$FORBIDDEN" <<<"$listing")
+    if [ -n "$bad" ]; then
+        say "ERROR: the tarball holds development files (add them to build_ignore in galaxy.yml):"
+        head -n 30 <<<"$bad" | sed 's/^/    /'
+        return 1
+    fi
+    for f in MANIFEST.json FILES.json meta/runtime.yml plugins/modules/accelerator_facts.py; do
+        grep -qx "$f" <<<"$listing" || { say "ERROR: $f is not in the tarball"; return 1; }
+    done
+
+    run_quiet ansible-galaxy collection install --offline --force -p "$dir/collections" "$tarball" || return 1
+    fixture_tree || return 1
+    # From a directory outside the checkout, with the temp install as the only collection path,
+    # no ansible.cfg and no sys.path scan: only the installed copy can answer to the FQCN.
+    (
+        cd "$dir" || exit 1
+        unset PYTHONPATH
+        export ANSIBLE_COLLECTIONS_PATH="$dir/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
+            ANSIBLE_CONFIG="$dir/empty.cfg"
+        : >"$ANSIBLE_CONFIG"
+        run ansible-galaxy collection list openaccel.cyborg 2>&1 | grep -v '^$'
+        run ansible-doc "$FQCN" >/dev/null || exit 1
+        run_module "$REPO/.venv/bin" "$dir/result.txt"
+    )
+}
+
+stage_compat() {
+    local rc=0 venv
+    fixture_tree || return 1
+    for venv in .venv-oldest .venv-newest; do
+        need_venv "$venv" || { rc=1; continue; }
+        say "--- $venv: the collection in place, from $REPO"
+        run "$venv/bin/ansible-doc" "$FQCN" >/dev/null || rc=1
+        run_module "$REPO/$venv/bin" "$WORK/compat-${venv#.venv-}.txt" || rc=1
+    done
+    return $rc
+}
+
+# --- main -------------------------------------------------------------------------------------
+stages=()
+for arg in "$@"; do
+    case "$arg" in
+        all) stages+=("${ALL_STAGES[@]}") ;;
+        -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
+        *)
+            if [ "$(type -t "stage_$arg")" = function ]; then stages+=("$arg")
+            else echo "unknown stage '$arg' (one of: ${ALL_STAGES[*]})" >&2; exit 2; fi ;;
+    esac
+done
+[ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+
+passed=0 failed=0 summary=()
+total_start=$SECONDS
+for STAGE in "${stages[@]}"; do
+    printf '\n==================== %s ====================\n' "$STAGE"
+    NOTE=
+    start=$SECONDS
+    if "stage_$STAGE"; then
+        status=PASS passed=$((passed + 1))
+    else
+        status=FAIL failed=$((failed + 1))
+    fi
+    took=$((SECONDS - start))
+    say "$status in ${took}s${NOTE:+ ($NOTE)}"
+    summary+=("$(printf '  %-12s %s %5ss%s' "$STAGE" "$status" "$took" "${NOTE:+  ($NOTE)}")")
+    if [ "$status" = FAIL ] && [ "${FAIL_FAST:-0}" = 1 ]; then break; fi
+done
+
+printf '\n==================== summary (%ss) ====================\n' "$((SECONDS - total_start))"
+printf '%s\n' "${summary[@]}"
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
