@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""SR-IOV state of a PF and the decision "is work needed?" (no writes here).
+
+``read_pf`` reads what the kernel shows, ``validate`` refuses impossible requests before
+anything is written, ``plan`` lists the writes that take the PF to the wanted state, and
+``vf_progress`` tells whether the VFs have appeared (and bound) after the writes.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import re
+
+ADDRESS_RE = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+
+
+class SriovError(Exception):
+    """A request that cannot be done; the message names the option and the fix."""
+
+
+def normalize_address(value, field="address"):
+    text = (value or "").strip().lower()
+    if len(text) == 7:  # 3b:00.0 -> 0000:3b:00.0
+        text = "0000:" + text
+    if not ADDRESS_RE.match(text):
+        raise SriovError("%s: %r is not a PCI address; use the domain:bus:device.function form "
+                         "such as 0000:3b:00.0" % (field, value))
+    return text
+
+
+def attr(sysfs, path):
+    """First line of an attribute, stripped; None when absent (sysfs values are one line)."""
+    value = sysfs.read_optional_at(path)
+    if value is None:
+        return None
+    return value.split("\n", 1)[0].strip()
+
+
+def _int(sysfs, path):
+    value = attr(sysfs, path)
+    try:
+        return int(value, 0) if value else None
+    except ValueError:
+        return None
+
+
+def routing_id_plus(address, delta):
+    domain, bus, devfn = address[:-8], int(address[-7:-5], 16), address[-4:]
+    rid = (bus << 8 | int(devfn[:2], 16) << 3 | int(devfn[3])) + delta
+    return "%s:%02x:%02x.%x" % (domain, rid >> 8 & 0xFF, rid >> 3 & 0x1F, rid & 0x7)
+
+
+def read_vf(sysfs, address):
+    dev = sysfs.device_path(address)
+    group = sysfs.link_name_at(dev + "/iommu_group")
+    return {"address": address, "driver": sysfs.link_name_at(dev + "/driver"),
+            "iommu_group": int(group) if group and group.isdigit() else None}
+
+
+def read_pf(sysfs, address):
+    """What the kernel shows for ``address``; ``exists`` False when there is no such function."""
+    dev = sysfs.device_path(address)
+    state = {"address": address, "exists": sysfs.exists("bus", "pci", "devices", address)}
+    if not state["exists"]:
+        return state
+    autoprobe = _int(sysfs, dev + "/sriov_drivers_autoprobe")
+    virtfns = sorted((int(name[6:]), name) for name in sysfs.listdir_at(dev)
+                     if name.startswith("virtfn") and name[6:].isdigit())
+    vfs = []
+    for _index, name in virtfns:
+        vf = sysfs.link_name_at(dev + "/" + name)
+        if vf and sysfs.exists("bus", "pci", "devices", vf):
+            vfs.append(read_vf(sysfs, vf))
+    state.update({
+        "driver": sysfs.link_name_at(dev + "/driver"),
+        "physfn": sysfs.link_name_at(dev + "/physfn"),
+        "total_vfs": _int(sysfs, dev + "/sriov_totalvfs"),
+        "num_vfs": _int(sysfs, dev + "/sriov_numvfs"),
+        "drivers_autoprobe": None if autoprobe is None else bool(autoprobe),
+        "offset": _int(sysfs, dev + "/sriov_offset"),
+        "stride": _int(sysfs, dev + "/sriov_stride"),
+        "vfs": vfs,
+    })
+    return state
+
+
+def validate(state, num_vfs):
+    """Raise SriovError when ``num_vfs`` cannot be set on this function."""
+    address = state["address"]
+    if not state["exists"]:
+        raise SriovError("address: no PCI function %s under sysfs_root; check the address "
+                         "(lspci -D) or sysfs_root" % address)
+    if state.get("physfn"):
+        raise SriovError("address: %s is a virtual function of %s; give the physical function's "
+                         "address" % (address, state["physfn"]))
+    if not state.get("total_vfs") or state.get("num_vfs") is None:
+        raise SriovError("address: %s is not SR-IOV capable or its driver does not support "
+                         "SR-IOV (no sriov_totalvfs/sriov_numvfs); bind the PF to its native "
+                         "driver or enable SR-IOV in the firmware" % address)
+    if num_vfs < 0:
+        raise SriovError("num_vfs: %d is negative; use 0 to remove every VF" % num_vfs)
+    if num_vfs > state["total_vfs"]:
+        raise SriovError("num_vfs: %d is above sriov_totalvfs of %s (%d); ask for at most %d VFs"
+                         % (num_vfs, address, state["total_vfs"], state["total_vfs"]))
+
+
+def plan(state, num_vfs, drivers_autoprobe=None):
+    """Ordered writes [(attribute, value)] that take the PF to ``num_vfs``; [] = no change.
+
+    ``sriov_drivers_autoprobe`` is written first (it applies to VFs created afterwards); a
+    change between two non-zero counts goes through 0, as the kernel requires.
+    """
+    steps = []
+    if drivers_autoprobe is not None and state["drivers_autoprobe"] != drivers_autoprobe:
+        steps.append(("sriov_drivers_autoprobe", 1 if drivers_autoprobe else 0))
+    current = state["num_vfs"]
+    if current != num_vfs:
+        if current:
+            steps.append(("sriov_numvfs", 0))
+        if num_vfs:
+            steps.append(("sriov_numvfs", num_vfs))
+    return steps
+
+
+def in_use_vfs(state, busy_drivers):
+    """VFs bound to a driver in ``busy_drivers`` (e.g. vfio-pci: possibly in a guest)."""
+    return [vf["address"] for vf in state.get("vfs", []) if vf["driver"] in busy_drivers]
+
+
+def predicted_vf_addresses(state, num_vfs):
+    """VF addresses the kernel will give (PF routing id + offset + i * stride)."""
+    offset, stride = state.get("offset"), state.get("stride")
+    if offset is None or stride is None:
+        return None
+    return [routing_id_plus(state["address"], offset + i * stride) for i in range(num_vfs)]
+
+
+def vf_progress(state, num_vfs, vf_driver=None):
+    """(ready, problems): every VF present (and bound to ``vf_driver`` when given)."""
+    problems = []
+    if state.get("num_vfs") != num_vfs:
+        problems.append("sriov_numvfs reads %s" % state.get("num_vfs"))
+    if len(state.get("vfs", [])) != num_vfs:
+        problems.append("%d of %d VFs present" % (len(state.get("vfs", [])), num_vfs))
+    if vf_driver:
+        wrong = ["%s (%s)" % (vf["address"], vf["driver"] or "unbound")
+                 for vf in state.get("vfs", []) if vf["driver"] != vf_driver]
+        if wrong:
+            problems.append("not bound to %s: %s" % (vf_driver, ", ".join(wrong)))
+    return not problems, problems
+
+
+def public_state(state):
+    """The part of the state shown in results and diffs."""
+    if not state.get("exists"):
+        return {"address": state["address"], "exists": False}
+    return {
+        "address": state["address"], "total_vfs": state["total_vfs"],
+        "num_vfs": state["num_vfs"], "drivers_autoprobe": state["drivers_autoprobe"],
+        "vfs": [vf["address"] for vf in state["vfs"]],
+        "vf_drivers": dict((vf["address"], vf["driver"]) for vf in state["vfs"]),
+    }
