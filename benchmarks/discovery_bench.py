@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Discovery speed, printed as ratios against baselines measured in the same run.
 
@@ -36,7 +35,7 @@ def build_tree(scenario, dest):
 def time_lspci(root, rounds):
     cmd = ["lspci", "-nn", "-D", "-vmm", "-k", "-O", "sysfs.path=%s/bus/pci" % root]
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
@@ -45,7 +44,7 @@ def time_lspci(root, rounds):
 
 def time_discovery(root, rounds):
     times = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         start = time.perf_counter()
         records, summary = discover(root)
         times.append(time.perf_counter() - start)

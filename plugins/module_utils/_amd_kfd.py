@@ -18,7 +18,7 @@ TOPOLOGY = ("class", "kfd", "kfd", "topology", "nodes")
 def _properties(text):
     props = {}
     for line in (text or "").splitlines():
-        key, _, value = line.partition(" ")
+        key, _sep, value = line.partition(" ")
         try:
             props[key] = int(value)
         except ValueError:

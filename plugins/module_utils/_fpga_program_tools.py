@@ -67,8 +67,11 @@ def run_tool(argv, timeout, env=None):
     """
     start = time.time()
     try:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True, env=env)
+        # Not module.run_command: it has no timeout and cannot kill the tool's process group,
+        # which a hung vendor flash tool needs (ansible-test 2.21 flags subprocess here).
+        proc = subprocess.Popen(  # pylint: disable=ansible-bad-function
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            start_new_session=True, env=env)
     except OSError as exc:
         raise ToolError("cannot run %s: %s" % (argv[0], exc.strerror or exc))
     timed_out = False

@@ -24,7 +24,10 @@ try:
     from kubernetes.client.rest import ApiException
 except ImportError:
     KUBERNETES_IMPORT_ERROR = traceback.format_exc()
-    ApiException = Exception
+
+    class ApiException(Exception):
+        """Stand-in so the except clauses below parse; without the client nothing raises it
+        (the module fails on KUBERNETES_IMPORT_ERROR before any call)."""
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"

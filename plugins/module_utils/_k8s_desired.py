@@ -110,8 +110,8 @@ def own_labels(records, prefix):
                 values["mig.enabled"] = "true"
         if dtype == "fpga":
             ids = [_fpga_ids(rec) for rec in recs]
-            values["region-id"] = _uniform(region for region, _ in ids)
-            values["function-id"] = _uniform(function for _, function in ids)
+            values["region-id"] = _uniform(region for region, _function in ids)
+            values["function-id"] = _uniform(function for _region, function in ids)
         for name, value in values.items():
             if value is not None and names.label_value(value):
                 labels[key + name] = names.label_value(value)

@@ -36,7 +36,7 @@ def is_label_value(value):
 
 def is_qualified_name(key):
     """A label key, annotation key or resource name: [DNS subdomain/]name."""
-    prefix, _, name = key.rpartition("/")
+    prefix, _sep, name = key.rpartition("/")
     if "/" in key and not is_dns_subdomain(prefix):
         return False
     return bool(name) and is_label_value(name)

@@ -131,8 +131,8 @@ def run_manifests(module, node, desired):
     before = out["diff_before"]
     return {"changed": bool(writer.changed_files), "node": node, "target": "manifests",
             "files": out["files"], "changed_files": writer.changed_files,
-            "generation": out["generation"], "slices": out["slices"], "diff": writer.diffs or {"before": before,
-                                                                      "after": after}}
+            "generation": out["generation"], "slices": out["slices"],
+            "diff": writer.diffs or {"before": before, "after": after}}
 
 
 def run_nfd(module, node, desired):

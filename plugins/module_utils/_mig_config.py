@@ -22,8 +22,6 @@ __metaclass__ = type
 
 import re
 
-from ansible.module_utils.six import string_types
-
 ENTRY_KEYS = ("devices", "device-filter", "mig-enabled", "mig-devices")
 _FILTER_RE = re.compile(r"^0[xX][0-9a-fA-F]{8}$")
 _PROFILE_RE = re.compile(r"^(?:(\d+)c\.)?(\d+)g\.(\d+)gb((?:[+-][a-z]+(?:\.[a-z]+)?)*)$")
@@ -43,7 +41,7 @@ def parse_profile(name):
     A CI prefix equal to the GI slice count is the full-size compute instance
     and is dropped from the canonical name ('2c.2g.20gb' -> '2g.20gb').
     """
-    if not isinstance(name, string_types):
+    if not isinstance(name, str):
         raise MigConfigError("%r is not a MIG profile name (a string like 1g.10gb)" % (name,))
     match = _PROFILE_RE.match(name.strip().lower())
     if not match:
@@ -69,7 +67,7 @@ def _parse_filter(value, where):
     result = []
     for item in items:
         number = item if _is_int(item) else None
-        if isinstance(item, string_types) and _FILTER_RE.match(item.strip()):
+        if isinstance(item, str) and _FILTER_RE.match(item.strip()):
             number = int(item.strip(), 16)
         if number is None or not 0 < number <= 0xFFFFFFFF:
             raise MigConfigError("%s.device-filter: %r is not a PCI device id such as 0x20B210DE "

@@ -113,7 +113,7 @@ def read_sriov(sysfs, address, errors):
     if total:
         virtfns = sorted((int(name[6:]), name) for name in sysfs.listdir_at(dev)
                          if name.startswith("virtfn") and name[6:].isdigit())
-        vfs = [sysfs.link_name_at(dev + "/" + name) for _, name in virtfns]
+        vfs = [sysfs.link_name_at(dev + "/" + name) for _index, name in virtfns]
     autoprobe = _int_at(sysfs, dev + "/sriov_drivers_autoprobe", errors) if total else None
     return {
         "total_vfs": total,

@@ -22,14 +22,14 @@ class SysfsWriter(Sysfs):
     def write_at(path, value):
         data = value if isinstance(value, bytes) else str(value).encode("utf-8")
         try:
-            fd = os.open(path, os.O_WRONLY)
+            fd = os.open(path, os.O_WRONLY | os.O_TRUNC)
             try:
                 os.write(fd, data)
             finally:
                 os.close(fd)
         except (IOError, OSError) as exc:
             raise SysfsError("writing %r to %s: %s" % (data.decode("utf-8", "replace"), path,
-                                                        exc.strerror or exc))
+                                                       exc.strerror or exc))
 
     def write(self, value, *parts):
         """Write ``value`` to the attribute at ``parts`` below the root."""

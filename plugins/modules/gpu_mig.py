@@ -118,7 +118,7 @@ EXAMPLES = r"""
     config:
       version: v1
       mig-configs:
-        off: [{devices: [0, 1], mig-enabled: false}]
+        "off": [{devices: [0, 1], mig-enabled: false}]
 """
 
 RETURN = r"""

@@ -57,7 +57,7 @@ description:
     retried after reading again. A 403 names the verb and resource the credentials lack; the
     minimal ClusterRole is in C(docs/k8s-clusterrole.yaml) of the collection.
 author:
-  - openaccel.cyborg developers
+  - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
   - openaccel.cyborg.attributes
   - openaccel.cyborg.k8s_auth
@@ -185,10 +185,13 @@ notes:
     C(get) on nodes and C(list) on resourceslices only."
 seealso:
   - name: Dynamic Resource Allocation
+    description: How ResourceSlices publish devices to the scheduler.
     link: https://kubernetes.io/docs/concepts/scheduling-eviction/dynamic-resource-allocation/
   - name: Advertise extended resources for a node
+    description: What extended resources in node status do (accounting, not device injection).
     link: https://kubernetes.io/docs/tasks/administer-cluster/extended-resource-node/
   - name: node-feature-discovery feature files
+    description: The features.d format the nfd_feature_file target writes.
     link: https://kubernetes-sigs.github.io/node-feature-discovery/stable/usage/customization-guide.html#feature-files
 '''
 

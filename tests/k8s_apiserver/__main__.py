@@ -19,8 +19,8 @@ def main():
     server = K8sTestServer(args.directory, args.version).start()
     for node in args.node:
         server.add_node(node)
-    print("serving %s (Kubernetes %s); kubeconfig: %s" % (server.url, args.version,
-                                                           server.kubeconfig("admin")), flush=True)
+    print("serving %s (Kubernetes %s); kubeconfig: %s"
+          % (server.url, args.version, server.kubeconfig("admin")), flush=True)
     try:
         while True:
             time.sleep(3600)

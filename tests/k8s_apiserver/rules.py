@@ -183,8 +183,8 @@ def _attribute_name(name, path):
         return ["%s: %r must not contain more than one slash" % (path, name)]
     errors = []
     if len(parts) == 2:
-        errors += _driver_name(parts[0], path) if parts[0] else ["%s: the domain must not be "
-                                                                  "empty" % path]
+        errors += (_driver_name(parts[0], path) if parts[0]
+                   else ["%s: the domain must not be empty" % path])
     ident = parts[-1]
     if not ident or len(ident) > MAX_ID or not C_IDENTIFIER.match(ident):
         errors.append("%s: %r: a valid C identifier of at most %d characters" % (path, ident, MAX_ID))

@@ -206,8 +206,7 @@ class K8sTestServer(object):
         schema = self.openapi.request_schema(path_template, method, ctype)
         if schema is None:
             raise ApiError(415, "UnsupportedMediaType", "the body of type %s is not supported; "
-                           "supported: %s" % (ctype, self.openapi.content_types(path_template,
-                                                                               method)))
+                           "supported: %s" % (ctype, self.openapi.content_types(path_template, method)))
         name = schema["$ref"].rsplit("/", 1)[-1]
         errors = self.openapi.validate(doc, name)
         if errors:

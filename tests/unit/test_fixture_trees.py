@@ -172,7 +172,7 @@ def _python_with_pyudev() -> str | None:
         if (
             candidate
             and os.path.exists(candidate)
-            and subprocess.run([candidate, "-c", "import pyudev"], capture_output=True).returncode
+            and subprocess.run([candidate, "-c", "import pyudev"], capture_output=True, check=False).returncode
             == 0
         ):
             return candidate

@@ -76,9 +76,12 @@ def test_default_sys_through_pyudev_under_umockdev(tree, tmp_path, scenario):
     assert len(seen["udev"]) == expected_summary["total_pci_functions"]
     got = seen["records"]
     assert [r["address"] for r in got] == [r["address"] for r in expected]
+
+    def strip(rec):
+        return dict((k, v) for k, v in rec.items() if k != "names_source")
+
     for udev_rec, tree_rec in zip(got, expected):
         assert udev_rec["names_source"] == "hwdb"
         # names come from the udev hwdb there and from pci.ids here; both must agree
-        strip = lambda rec: dict((k, v) for k, v in rec.items() if k != "names_source")
         assert strip(udev_rec) == strip(tree_rec)
     assert seen["summary"] == expected_summary

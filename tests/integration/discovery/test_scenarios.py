@@ -26,8 +26,8 @@ def test_every_record_matches_the_schema(tree, device_schema, scenario):
 def test_hgx_h100(tree):
     records, summary = discover(tree("h100_8gpu"))
     gpus = [r for r in records if r["type"] == "gpu"]
-    assert [g["address"] for g in gpus] == ["0000:%s:00.0" % b for b in
-                                           ("53", "64", "75", "86", "97", "a8", "b9", "ca")]
+    assert [g["address"] for g in gpus] == [
+        "0000:%s:00.0" % b for b in ("53", "64", "75", "86", "97", "a8", "b9", "ca")]
     assert all(g["product_label"] == "h100" and g["resource_class"] == "PGPU" and
                g["driver"] == "nvidia" for g in gpus)
     # the fixture puts buses below 0x80 on socket 0, the rest on socket 1
@@ -39,7 +39,7 @@ def test_hgx_h100(tree):
 
 
 def test_a100_mig_host_without_nvml_keeps_the_gpu(tree):
-    records, _ = discover(tree("a100_mig"))
+    records, _summary = discover(tree("a100_mig"))
     assert [(r["type"], r["product_label"]) for r in records] == [("gpu", "a100")]
 
 
@@ -57,7 +57,7 @@ def test_qat_pf_and_vfs(tree):
 
 
 def test_sriov_nics(tree):
-    records, _ = discover(tree("e810_sriov"))
+    records, _summary = discover(tree("e810_sriov"))
     recs = by_address(records)
     e810 = recs["0000:a2:00.0"]
     assert (e810["type"], e810["product_label"], e810["driver"]) == ("nic", "e810", "ice")
@@ -69,7 +69,7 @@ def test_sriov_nics(tree):
 
 
 def test_nvme(tree):
-    records, _ = discover(tree("nvme"))
+    records, _summary = discover(tree("nvme"))
     assert [(r["type"], r["dev_nodes"]) for r in records] == [("nvme", ["/dev/nvme0"])]
 
 
@@ -85,7 +85,7 @@ def test_mi210_from_kfd(tree):
 
 
 def test_d5005_dfl_identity_is_exact(tree):
-    records, _ = discover(tree("d5005_dfl"))
+    records, _summary = discover(tree("d5005_dfl"))
     recs = by_address(records)
     pf = recs["0000:3b:00.0"]
     assert (pf["rule"], pf["product_label"], pf["function"]) == ("intel-ofs-d5005-pf", "d5005", "pf")
@@ -100,7 +100,7 @@ def test_d5005_dfl_identity_is_exact(tree):
 
 
 def test_alveo_u200_mgmt_and_user(tree):
-    records, _ = discover(tree("alveo_u200"))
+    records, _summary = discover(tree("alveo_u200"))
     roles = sorted((r["address"], r["function"], r["driver"]) for r in records)
     assert roles == [("0000:17:00.0", "mgmt", "xclmgmt"), ("0000:17:00.1", "user", "xocl"),
                      ("0000:65:00.0", "mgmt", "xclmgmt"), ("0000:65:00.1", "user", "xocl")]
@@ -111,15 +111,15 @@ def test_alveo_u200_mgmt_and_user(tree):
 
 
 def test_gaudi_and_class_12(tree):
-    gaudi, _ = discover(tree("gaudi"))
+    gaudi, _summary = discover(tree("gaudi"))
     assert len(gaudi) == 8 and all(r["product_label"] == "gaudi2" for r in gaudi)
     assert all(r["dev_nodes"] and r["dev_nodes"][0].startswith("/dev/accel/accel") for r in gaudi)
-    testdev, _ = discover(tree("pci_testdev_accel"))
+    testdev, _summary = discover(tree("pci_testdev_accel"))
     assert [(r["type"], r["rule"]) for r in testdev] == [("ai", "processing-accelerator")]
 
 
 def test_dsa(tree):
-    records, _ = discover(tree("dsa_spr"))
+    records, _summary = discover(tree("dsa_spr"))
     assert [(r["type"], r["driver"]) for r in records] == [("dsa", "idxd")]
 
 

@@ -97,8 +97,8 @@ def test_valid_slice_and_media_types(any_server, client, node_name):
                        [{"op": "replace", "path": "/spec/pool/generation", "value": -1}],
                        "application/json-patch+json")
     assert code == 422 and "greater than or equal to zero" in answer["message"]
-    code, _ = raw(any_server, "DELETE", path + "/ok-0", {"kind": "DeleteOptions",
-                                                        "apiVersion": "v1"})
+    code, _answer = raw(any_server, "DELETE", path + "/ok-0",
+                        {"kind": "DeleteOptions", "apiVersion": "v1"})
     assert code == 200
 
 

@@ -37,7 +37,7 @@ def test_four_runs(any_server, node_name, tmp_path):
     assert len(server.requests(writes=True)) == before, "check mode wrote to the API"
     assert "openaccel.io/gpu.count" in out and "+" in out  # the diff is shown
 
-    second, _ = run_playbook(tmp_path, PLAYBOOK, extra, env=env)
+    second, _out = run_playbook(tmp_path, PLAYBOOK, extra, env=env)
     assert second["changed"] and second["resource_slices"][0]["devices"] == 8
     node = node_of(server, node_name)
     labels = node["metadata"]["labels"]
@@ -54,9 +54,9 @@ def test_four_runs(any_server, node_name, tmp_path):
     assert dev["capacity"]["memory"]["value"] == "81559Mi"
     writes = len(server.requests(writes=True))
 
-    third, _ = run_playbook(tmp_path, PLAYBOOK, extra, check=True, diff=True, env=env)
+    third, _out = run_playbook(tmp_path, PLAYBOOK, extra, check=True, diff=True, env=env)
     assert not third["changed"], third
-    fourth, _ = run_playbook(tmp_path, PLAYBOOK, extra, env=env)
+    fourth, _out = run_playbook(tmp_path, PLAYBOOK, extra, env=env)
     assert not fourth["changed"], fourth
     assert len(server.requests(writes=True)) == writes, "an idempotent run wrote to the API"
     assert slices_of(server, node_name)[0]["spec"]["pool"]["generation"] == 1

@@ -59,7 +59,7 @@ def test_attribute_limit_and_long_strings():
     assert dev["attributes"]["productName"]["string"] == "x" * 64
     attrs = desired.device_attributes(rec)
     assert len(dev["attributes"]) + len(dev["capacity"]) <= desired.MAX_ATTRS_AND_CAPS
-    assert [a for a, _ in attrs][:4] == ["type", "vendor", "product", "pciAddress"]
+    assert [a for a, _value in attrs][:4] == ["type", "vendor", "product", "pciAddress"]
 
 
 @pytest.mark.parametrize("count, per, sizes", [(300, 128, [128, 128, 44]), (5, 2, [2, 2, 1]),

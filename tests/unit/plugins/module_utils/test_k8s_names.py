@@ -14,8 +14,8 @@ def test_semver(text, expected):
 
 
 @pytest.mark.parametrize("text, canonical", [
-    ("81920Mi", "80Gi"), ("81559Mi", "81559Mi"), ("1024", "1024"), ("1000", "1k"), ("1.5Gi",
-                                                                                   "1536Mi"),
+    ("81920Mi", "80Gi"), ("81559Mi", "81559Mi"), ("1024", "1024"), ("1000", "1k"),
+    ("1.5Gi", "1536Mi"),
     ("0.5", "500m"), ("8", "8"), ("1e3", "1k"), ("512Ki", "512Ki"), (4, "4")])
 def test_canonical_quantity(text, canonical):
     assert names.canonical_quantity(text) == canonical

@@ -55,7 +55,7 @@ def test_slices_generation():
     writes, deletes, gen = rec.plan_slices(existing + [_slice("s1", 4, ["c"])],
                                            [_slice("s0", 1, ["a", "b"])], "d.io")
     assert [d["metadata"]["name"] for d in deletes] == ["s1"] and gen == 5
-    writes, _, _ = rec.plan_slices(existing, [_slice("s0", 1, ["a", "b"], pool="p2")], "d.io")
+    writes = rec.plan_slices(existing, [_slice("s0", 1, ["a", "b"], pool="p2")], "d.io")[0]
     assert writes[0][2] is True           # pool name is immutable: recreate
     writes, deletes, gen = rec.plan_slices([_slice("x", 9, ["a"], driver="other.io")], [], "d.io")
     assert (writes, deletes, gen) == ([], [], 0)
