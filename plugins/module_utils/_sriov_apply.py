@@ -38,7 +38,7 @@ def _predicted_after(before, steps, num_vfs):
             after["drivers_autoprobe"] = bool(value)
         else:
             after["num_vfs"] = value
-    if any(attr == "sriov_numvfs" for attr, _ in steps):
+    if any(step[0] == "sriov_numvfs" for step in steps):
         vfs = predicted_vf_addresses(before, num_vfs) or []
         after["vfs"] = vfs
         after["vf_drivers"] = dict((vf, None) for vf in vfs)
@@ -83,8 +83,10 @@ class SriovRun(object):
                   **self._result(now, bool(self.actions)))
 
     def _wait(self, num_vfs, vf_driver=None):
-        return self.waiter.until(
-            lambda: (lambda st: (vf_progress(st, num_vfs, vf_driver)[0], st))(self._state()))
+        def progress():
+            state = self._state()
+            return vf_progress(state, num_vfs, vf_driver)[0], state
+        return self.waiter.until(progress)
 
     def _write(self, attr, value):
         try:

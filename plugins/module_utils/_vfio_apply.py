@@ -104,8 +104,10 @@ class VfioRun(object):
         else:
             self._write(address, "bus", "pci", "drivers_probe")
             want = value
-            ok = self.waiter.until(lambda: ((lambda d: d == want if want else d is not None)(
-                self._read(address)["driver"]), None))[0]
+            def bound():
+                driver = self._read(address)["driver"]
+                return (driver == want if want else driver is not None), None
+            ok = self.waiter.until(bound)[0]
             if not ok and not want:
                 self.warnings.append("%s: no host driver claimed it after drivers_probe; it is "
                                      "unbound" % address)
@@ -182,9 +184,8 @@ class VfioRun(object):
                     raise VfioError(
                         "devices: refusing to bind to %s: other members of the IOMMU group are "
                         "bound to host drivers: %s; add them to devices (they are then bound "
-                        "to %s too) or unbind them first" % (p["vfio_driver"],
-                                                              ", ".join(conflicts),
-                                                              p["vfio_driver"]))
+                        "to %s too) or unbind them first"
+                        % (p["vfio_driver"], ", ".join(conflicts), p["vfio_driver"]))
             plans = dict((a, plan_device(befores[a], p["state"], p["vfio_driver"],
                                          p["native_driver"])) for a in addresses)
             if any(plans.values()):

@@ -22,7 +22,7 @@ description:
   - The change does not survive a reboot; the role
     C(openaccel.cyborg.sriov) makes it persistent.
 author:
-  - openaccel.cyborg developers
+  - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
   - openaccel.cyborg.attributes
 attributes:

@@ -25,7 +25,7 @@ description:
     put back on its previous driver, and the failure says what was done and what was not.
   - The binding does not survive a reboot; the role C(openaccel.cyborg.vfio) makes it persistent.
 author:
-  - openaccel.cyborg developers
+  - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
   - openaccel.cyborg.attributes
 attributes:

@@ -33,7 +33,7 @@ def run_module(module, args, *flags, **env):
     proc = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local",
                            "-e", "ansible_python_interpreter=%s" % sys.executable,
                            "-m", "openaccel.cyborg." + module, "-a", json.dumps(args)]
-                          + list(flags), cwd=REPO, env=ansible_env(**env),
+                          + list(flags), cwd=REPO, env=ansible_env(**env), check=False,
                           capture_output=True, text=True)
     try:
         out = json.loads(proc.stdout)
@@ -46,7 +46,7 @@ def run_playbook(path, *flags, **env):
     """(rc, parsed json_results output) of ansible-playbook on localhost."""
     proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
                            "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)]
-                          + list(flags), cwd=REPO, env=ansible_env(**env),
+                          + list(flags), cwd=REPO, env=ansible_env(**env), check=False,
                           capture_output=True, text=True)
     try:
         return proc.returncode, json.loads(proc.stdout)

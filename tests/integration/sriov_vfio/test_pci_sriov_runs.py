@@ -20,8 +20,8 @@ def test_four_runs_then_down_to_zero(e810, kernel):
     args = {"address": "a2:00.0", "num_vfs": 8, "vf_driver": "iavf", "sysfs_root": e810,
             "wait_method": "poll"}
     rc, check1 = run_module("pci_sriov", args, "--check", "--diff")
-    assert rc == 0 and check1["changed"] and check1["actions"] == ["sriov_numvfs=0",
-                                                                    "sriov_numvfs=8"]
+    assert rc == 0 and check1["changed"]
+    assert check1["actions"] == ["sriov_numvfs=0", "sriov_numvfs=8"]
     assert check1["num_vfs"] == 4 and numvfs(e810) == 4 and not sim.log
     assert check1["diff"]["after"]["vfs"] == EIGHT  # predicted from sriov_offset/stride
     rc, apply1 = run_module("pci_sriov", args, "--diff")
@@ -127,5 +127,6 @@ def test_udev_wait_under_umockdev(tmp_path):
                HELPER=os.path.join(os.path.dirname(__file__), "umockdev_sriov_check.py"),
                OPENACCEL_UNDER_UMOCKDEV="1")
     proc = subprocess.run([UMOCKDEV, "-d", str(device_file), "--", "sh", "-c", script],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180,
+                          check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]

@@ -39,7 +39,7 @@ def test_four_runs_to_vfio_then_four_runs_back(e810, proc_root, kernel):
 
 def test_native_driver_explicit_bind(e810, proc_root, kernel):
     kernel()
-    rc, _ = run_module("vfio_bind", _args(e810, proc_root))
+    rc = run_module("vfio_bind", _args(e810, proc_root))[0]
     assert rc == 0
     rc, result = run_module("vfio_bind", _args(e810, proc_root, state="native",
                                                native_driver="iavf"))

@@ -77,5 +77,5 @@ def test_read_pf_matches_the_fixture_tree(tmp_path):
     assert st.in_use_vfs(state, ["iavf"]) == [vf["address"] for vf in state["vfs"]]
     i350 = st.read_pf(Sysfs(str(tmp_path)), "0000:01:00.0")
     assert st.predicted_vf_addresses(i350, 3) == [vf["address"] for vf in i350["vfs"]]
-    assert st.read_pf(Sysfs(str(tmp_path)), "0000:ff:00.0") == {"address": "0000:ff:00.0",
-                                                                 "exists": False}
+    missing = {"address": "0000:ff:00.0", "exists": False}
+    assert st.read_pf(Sysfs(str(tmp_path)), "0000:ff:00.0") == missing

@@ -16,8 +16,8 @@ def _guard(tmp_path, scenario, **proc):
 
 
 def test_mounted_partition_protects_the_nvme_and_its_bridge(tmp_path):
-    root, _, guard = _guard(tmp_path, "nvme", mounts="/dev/nvme0n1p2 / ext4 rw 0 0\n"
-                                                     "proc /proc proc rw 0 0\n")
+    mounts = "/dev/nvme0n1p2 / ext4 rw 0 0\nproc /proc proc rw 0 0\n"
+    root, guard = _guard(tmp_path, "nvme", mounts=mounts)[0::2]
     tree.add_block_device(root, "0000:01:00.0", "nvme0n1", ["nvme0n1p2"])
     protected = guard().protected()
     assert protected["0000:01:00.0"] == "backs the mounted filesystem / (ext4 on nvme0n1p2)"
@@ -25,7 +25,7 @@ def test_mounted_partition_protects_the_nvme_and_its_bridge(tmp_path):
 
 
 def test_lvm_on_the_disk_and_swap(tmp_path):
-    root, _, guard = _guard(tmp_path, "nvme", mounts="/dev/mapper/vg-root / xfs rw 0 0\n")
+    root, guard = _guard(tmp_path, "nvme", mounts="/dev/mapper/vg-root / xfs rw 0 0\n")[0::2]
     tree.add_block_device(root, "0000:01:00.0", "nvme0n1", ["nvme0n1p3"])
     dm = os.path.join(root, "devices", "virtual", "block", "dm-0")
     os.makedirs(os.path.join(dm, "slaves"))
@@ -35,8 +35,8 @@ def test_lvm_on_the_disk_and_swap(tmp_path):
     os.symlink(os.path.realpath(os.path.join(root, "class", "block", "nvme0n1p3")),
                os.path.join(dm, "slaves", "nvme0n1p3"))
     os.symlink(dm, os.path.join(root, "class", "block", "dm-0"))
-    assert guard().protected()["0000:01:00.0"].startswith("backs the mounted filesystem / (xfs "
-                                                           "on dm-0)")
+    reason = guard().protected()["0000:01:00.0"]
+    assert reason.startswith("backs the mounted filesystem / (xfs on dm-0)")
     tree.write_proc(str(tmp_path / "proc"), swaps="/dev/nvme0n1p3 partition 100 0 -2\n")
     assert guard().protected()["0000:01:00.0"] == "backs active swap /dev/nvme0n1p3"
 
@@ -62,7 +62,7 @@ def test_ipv6_default_route(tmp_path):
 
 
 def test_vfio_group_users(tmp_path):
-    _, procdir, guard = _guard(tmp_path, "e810_sriov")
+    procdir, guard = _guard(tmp_path, "e810_sriov")[1:]
     os.makedirs(os.path.join(procdir, "77", "fd"))
     os.symlink("/dev/vfio/12", os.path.join(procdir, "77", "fd", "3"))
     with open(os.path.join(procdir, "77", "comm"), "w") as handle:
