@@ -2,6 +2,7 @@
 #   make demo    prepare everything, then run the demo (scripts/demo.sh)
 #   make test    prepare everything, then run the whole suite (scripts/test.sh)
 # One stage at a time: make unit | integration | sanity | units | lint | galaxy | compat
+# Benchmarks (ratios against baselines measured in the same run): make bench
 # Opt-in, not in make test: make sanity-newest (ansible-test sanity of ansible-core 2.21)
 # Preparation only: make bootstrap (idempotent; fast when nothing changed).
 SHELL := /bin/bash
@@ -37,6 +38,10 @@ sanity compat: bootstrap
 
 sanity-newest: bootstrap
 	$(TEST) sanity_newest
+
+bench: bootstrap-main
+	. scripts/test-env.sh && python benchmarks/discovery_bench.py
+	. scripts/test-env.sh && python benchmarks/placement_bench.py --devices 30
 
 changelog: bootstrap-main
 	. scripts/test-env.sh && antsibull-changelog lint
