@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validate the declarative accelerator spec on the controller (see the module's docs)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_match as match
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_schema as schema
+
+ARGUMENT_SPEC = dict(
+    spec=dict(type="raw", required=True),
+    devices=dict(type="list", elements="dict"),
+    protected_devices=dict(type="list", elements="str", default=[]),
+    schema=dict(type="path"),
+    fail_on_error=dict(type="bool", default=True),
+)
+
+MAX_LISTED = 20
+
+
+def _plain(value):
+    """Ansible's tagged/lazy containers -> plain JSON types (what jsonschema expects)."""
+    if isinstance(value, dict):
+        return dict((str(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validation.error_messages:
+            return dict(result, failed=True, msg="; ".join(validation.error_messages))
+        args = validation.validated_parameters
+        try:
+            import jsonschema  # noqa: F401  pylint: disable=unused-import
+        except ImportError:
+            return dict(result, failed=True,
+                        msg="validate_spec needs the Python library jsonschema on the "
+                        "controller (pip install jsonschema)")
+        spec = _plain(args["spec"])
+        try:
+            sch = schema.load_schema(args["schema"])
+        except (IOError, OSError, ValueError) as exc:
+            raise AnsibleError("cannot read the spec schema: %s" % exc)
+        errors = schema.validate_schema(spec, sch)
+        out = dict(changed=False, valid=not errors, stage="schema", errors=errors,
+                   check_mode=bool(self._task.check_mode or self._play_context.check_mode))
+        if not errors and args["devices"] is not None:
+            assignments, selectors, sem = match.resolve(
+                spec, _plain(args["devices"]), args["protected_devices"])
+            out.update(stage="devices", valid=not sem, errors=sem, assignments=assignments,
+                       selectors=selectors, work=match.summary(assignments),
+                       placement_overrides=match.placement_overrides(assignments))
+        result.update(out)
+        if out["errors"] and args["fail_on_error"]:
+            lines = ["%s: %s" % (e["path"], e["message"]) for e in out["errors"][:MAX_LISTED]]
+            more = len(out["errors"]) - MAX_LISTED
+            if more > 0:
+                lines.append("... and %d more" % more)
+            result["failed"] = True
+            result["msg"] = "accelerator spec is invalid (%s): %s" % (out["stage"], "; ".join(lines))
+        return result

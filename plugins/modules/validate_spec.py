@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: validate_spec
+short_description: Validate the declarative accelerator spec, and match it to a host's devices
+version_added: 0.1.0
+description:
+  - Runs on the controller only (an action plugin; nothing is sent to the host) and changes
+    nothing.
+  - Checks O(spec) against C(schemas/accelerators.schema.json) (JSON Schema 2020-12). Every
+    error names the JSON path of the bad value (C($.devices[0].sriov.num_vfs)) and the value.
+  - With O(devices), also matches the selectors to the device records and checks the
+    semantics - a selector that matches nothing (unless C(optional)), two selectors claiming
+    one device, a C(count) that does not fit, MIG on a GPU that is not MIG capable, a
+    bitstream for a device that is not an FPGA, more VFs than the device supports, vfio on a
+    device the host needs (O(protected_devices)).
+  - Returns what each selector claimed and the per-device desired state the
+    M(openaccel.cyborg.accelerators) role works from.
+author:
+  - openaccel.cyborg developers (@openaccel)
+extends_documentation_fragment:
+  - openaccel.cyborg.attributes
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing to diff.
+  idempotent:
+    support: full
+    description: Never changes anything.
+options:
+  spec:
+    description: The spec (usually the inventory variable C(accelerators_spec)).
+    type: raw
+    required: true
+  devices:
+    description:
+      - Device records from M(openaccel.cyborg.accelerator_facts). Without them only the
+        schema is checked.
+    type: list
+    elements: dict
+  protected_devices:
+    description:
+      - PCI addresses the host boots from or needs (root disk, default-route NIC); vfio on
+        one of them is an error.
+    type: list
+    elements: str
+    default: []
+  schema:
+    description: Another schema file instead of the collection's.
+    type: path
+  fail_on_error:
+    description: Fail the task on errors; with V(false) return them in RV(errors) only.
+    type: bool
+    default: true
+requirements:
+  - jsonschema (Python, on the controller)
+seealso:
+  - module: openaccel.cyborg.accelerator_facts
+'''
+
+EXAMPLES = r'''
+- name: Check the spec before anything changes
+  openaccel.cyborg.validate_spec:
+    spec: "{{ accelerators_spec }}"
+
+- name: Match it to the devices found
+  openaccel.cyborg.validate_spec:
+    spec: "{{ accelerators_spec }}"
+    devices: "{{ ansible_facts.accelerators }}"
+  register: plan
+'''
+
+RETURN = r'''
+valid:
+  description: Whether the spec passed.
+  returned: always
+  type: bool
+stage:
+  description: C(schema) or C(devices) (the last stage that ran).
+  returned: always
+  type: str
+check_mode:
+  description: Whether the task ran in check mode (also with C(check_mode) set on the play).
+  returned: always
+  type: bool
+errors:
+  description: Errors, each with C(path) (JSONPath), C(value) and C(message).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{path: "$.devices[0].sriov.num_vfs", value: -1, message: "-1 is less than the minimum of 0"}]
+selectors:
+  description: PCI addresses each selector claimed.
+  returned: with devices
+  type: dict
+assignments:
+  description: One entry per claimed device, with its selector and desired state.
+  returned: with devices
+  type: list
+  elements: dict
+work:
+  description: Work lists per stage (drivers, sriov, vfio, native, mig, bitstream, skip_register).
+  returned: with devices
+  type: dict
+placement_overrides:
+  description: Per-device overrides for M(openaccel.cyborg.placement_provider_tree).
+  returned: with devices
+  type: list
+  elements: dict
+'''

@@ -1,0 +1,144 @@
+"""validate_spec: the schema, the bad-spec corpus, the semantic checks, the action plugin."""
+import glob
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_match as match
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_schema as schema
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+CORPUS = os.path.join(ROOT, "tests", "fixtures", "bad_specs")
+BAD = sorted(glob.glob(os.path.join(CORPUS, "[0-9]*.yml")))
+EXAMPLES = [os.path.join(ROOT, "inventories", d, "group_vars", "all", "accelerators.yml")
+            for d in ("demo", "openstack-example", "k8s-example")]
+SHA = "sha256:" + "ab" * 32
+
+
+def _load(path):
+    with open(path) as handle:
+        return yaml.safe_load(handle)
+
+
+def _devices(case):
+    if case.get("devices") == "common":
+        return _load(os.path.join(CORPUS, "_devices.yml"))
+    return case.get("devices")
+
+
+def check(spec, devices=None, protected=()):
+    errors = schema.validate_schema(spec)
+    if errors or devices is None:
+        return errors
+    return match.resolve(spec, devices, protected)[2]
+
+
+def test_schema_is_valid_2020_12():
+    import jsonschema
+    jsonschema.Draft202012Validator.check_schema(schema.load_schema())
+
+
+def test_corpus_is_big_enough():
+    assert len(BAD) >= 20
+
+
+@pytest.mark.parametrize("path", BAD, ids=[os.path.basename(p) for p in BAD])
+def test_bad_spec_rejected_with_path(path):
+    case = _load(path)
+    errors = check(case["spec"], _devices(case), case.get("protected_devices", ()))
+    assert errors, "accepted: %s" % path
+    paths = [e["path"] for e in errors]
+    assert case["expect"]["path"] in paths, errors
+    hit = [e for e in errors if e["path"] == case["expect"]["path"]][0]
+    assert case["expect"].get("message", "") in hit["message"], hit
+
+
+def test_error_names_bad_value():
+    errors = check({"version": 1, "devices": [
+        {"name": "q", "select": {"type": "qat"}, "sriov": {"num_vfs": -3}}]})
+    assert errors == [{"path": "$.devices[0].sriov.num_vfs", "value": -3, "validator": "minimum",
+                       "message": "-3 is less than the minimum of 0"}]
+
+
+def test_good_spec_resolves():
+    devices = _load(os.path.join(CORPUS, "_devices.yml"))
+    spec = {"version": 1, "devices": [
+        {"name": "a100", "select": {"device_id": "20b2"},
+         "mig": {"config": {"version": "v1", "mig-configs": {"all-1g": []}},
+                 "selected_config": "all-1g"},
+         "register": {"traits": ["CUSTOM_A100"], "resource_class": "CUSTOM_A100"}},
+        {"name": "t4", "select": {"product": "*t4*"}, "vfio": True},
+        {"name": "fpga", "select": {"type": "fpga", "numa_node": 1},
+         "bitstream": {"src": "/opt/nlb0.gbs", "checksum": SHA}},
+        {"name": "qat", "select": {"type": "qat"}, "sriov": {"num_vfs": 16}},
+        {"name": "h100", "select": {"device_id": "2330"}, "optional": True},
+    ], "register": {"placement": {"endpoint": "http://127.0.0.1:8778", "token": "admin"},
+                    "kubernetes": {"target": "manifests", "manifest_dir": "/tmp/m"}}}
+    assert schema.validate_schema(spec) == []
+    assignments, selectors, errors = match.resolve(spec, devices, ["0000:01:00.0"])
+    assert errors == []
+    assert selectors == {"a100": ["0000:5e:00.0"], "t4": ["0000:3b:00.0"],
+                         "fpga": ["0000:af:00.0"], "qat": ["0000:d8:00.0"], "h100": []}
+    work = match.summary(assignments)
+    assert [w["address"] for w in work["vfio"]] == ["0000:3b:00.0"]
+    assert work["sriov"] == [{"address": "0000:d8:00.0", "num_vfs": 16}]
+    assert match.placement_overrides(assignments) == [
+        {"match": {"address": "0000:5e:00.0"}, "resource_class": "CUSTOM_A100",
+         "traits": ["CUSTOM_A100"]}]
+
+
+def test_virtual_functions_need_opt_in():
+    vf = {"address": "0000:d8:00.1", "type": "qat", "is_virtual_function": True}
+    assert not match.matches({"type": "qat"}, vf)
+    assert match.matches({"type": "qat", "virtual_functions": True}, vf)
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if os.path.exists(p)])
+def test_example_inventories_are_valid(path):
+    assert schema.validate_schema(_load(path)["accelerators_spec"]) == []
+
+
+def _run_playbook(tmp_path, spec, devices=None):
+    out = tmp_path / "result.json"
+    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "validate", "openaccel.cyborg.validate_spec": {
+            "spec": spec, "devices": devices}, "register": "r", "ignore_errors": True},
+        {"name": "save", "ansible.builtin.copy": {
+            "content": "{{ r | to_json }}", "dest": str(out), "mode": "0644"}}]}]
+    book = tmp_path / "play.yml"
+    book.write_text(json.dumps(play))
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT)
+    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+                           "-i", "localhost,", "-c", "local", "-e",
+                           "ansible_python_interpreter=" + sys.executable, str(book)],
+                          capture_output=True, text=True, env=env, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(out.read_text())
+
+
+def test_action_plugin_fails_with_path(tmp_path):
+    res = _run_playbook(tmp_path, {"version": 1, "devices": [
+        {"name": "g", "select": {"vendor_id": "10DE"}}]})
+    assert res["failed"] and res["valid"] is False
+    assert "$.devices[0].select.vendor_id" in res["msg"]
+    assert res["errors"][0]["value"] == "10DE"
+
+
+def test_action_plugin_matches_devices(tmp_path):
+    devices = _load(os.path.join(CORPUS, "_devices.yml"))
+    res = _run_playbook(tmp_path, {"version": 1, "devices": [
+        {"name": "g", "select": {"type": "gpu"}}]}, devices)
+    assert not res.get("failed") and res["valid"] and not res["changed"]
+    assert res["selectors"] == {"g": ["0000:3b:00.0", "0000:5e:00.0"]}
+
+
+def test_k8s_example_claims_each_gpu_once():
+    spec = _load(EXAMPLES[2])["accelerators_spec"]
+    devices = _load(os.path.join(CORPUS, "_devices.yml"))
+    _assignments, selectors, errors = match.resolve(spec, devices)
+    assert errors == []
+    assert selectors == {"mig-gpus": ["0000:5e:00.0"], "inference-gpus": ["0000:3b:00.0"]}
