@@ -83,6 +83,7 @@ class SriovRun(object):
                   **self._result(now, bool(self.actions)))
 
     def _wait(self, num_vfs, vf_driver=None):
+
         def progress():
             state = self._state()
             return vf_progress(state, num_vfs, vf_driver)[0], state

@@ -104,6 +104,7 @@ class VfioRun(object):
         else:
             self._write(address, "bus", "pci", "drivers_probe")
             want = value
+
             def bound():
                 driver = self._read(address)["driver"]
                 return (driver == want if want else driver is not None), None
