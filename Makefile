@@ -1,7 +1,7 @@
 # openaccel.cyborg developer entry points.  On a fresh Debian 12 machine (root, no stdin):
 #   make demo    prepare everything, then run the demo (scripts/demo.sh)
 #   make test    prepare everything, then run the whole suite (scripts/test.sh)
-# One stage at a time: make unit | integration | sanity | units | lint | galaxy | compat
+# One stage at a time: make unit | integration | sanity | units | lint | galaxy | compat | molecule
 # Benchmarks (ratios against baselines measured in the same run): make bench
 # Opt-in, not in make test: make sanity-newest (ansible-test sanity of ansible-core 2.21)
 # Preparation only: make bootstrap (idempotent; fast when nothing changed).
@@ -30,7 +30,7 @@ demo: bootstrap-main
 test: bootstrap
 	$(TEST) all
 
-unit integration units lint galaxy: bootstrap-main
+unit integration units lint galaxy molecule: bootstrap-main
 	$(TEST) $@
 
 sanity compat: bootstrap

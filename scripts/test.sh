@@ -13,6 +13,7 @@
 #   galaxy       ansible-galaxy collection build, check the tarball's file list, install it in a
 #                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only
 #   compat       the same module through ansible-core 2.16 (.venv-oldest) and 2.21 (.venv-newest)
+#   molecule     the driver roles' molecule scenarios on podman Debian 12 targets (scripts/molecule.sh)
 #   sanity_newest  (opt-in, not in "all") ansible-test sanity of ansible-core 2.21, Python 3.12
 #
 # Run scripts/bootstrap.sh first (make does).  Every stage prints what it runs.  All stages run
@@ -25,7 +26,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/test-env.sh"
 cd "$REPO" || exit 2
 
-ALL_STAGES=(unit integration sanity units lint galaxy compat)
+ALL_STAGES=(unit integration sanity units lint galaxy compat molecule)
 HWSIM_HOST=${HWSIM_HOST:-h100_8gpu}
 FQCN=openaccel.cyborg.accelerator_facts
 PYENV_ROOT=${PYENV_ROOT:-$HOME/.pyenv}
@@ -256,6 +257,8 @@ stage_galaxy() {
         run_module "$REPO/.venv/bin" "$dir/result.txt"
     )
 }
+
+stage_molecule() { need_venv .venv && run bash scripts/molecule.sh; }
 
 stage_compat() {
     local rc=0 venv
