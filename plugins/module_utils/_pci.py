@@ -40,9 +40,12 @@ def _identity_from_modalias(text):
     The kernel writes this fixed layout for every PCI function, so slicing is
     enough; anything else raises ValueError and the caller reads the files.
     """
-    if len(text) < 53 or not text.startswith("pci:v") or text[13] != "d" or text[44:46] != "bc":
+    # pci:v 0000VVVV d 0000DDDD sv 0000SSSS sd 0000ssss bc BB sc SS i II
+    # 0     5        13 14      22 24      32 34      42 44 46 48 50 51-52
+    if (len(text) < 53 or not text.startswith("pci:v") or text[13] != "d"
+            or text[42:44] != "bc" or text[46:48] != "sc" or text[50] != "i"):
         raise ValueError("unexpected modalias %r" % text)
-    ids = text[9:13] + text[18:22] + text[28:32] + text[38:42] + text[46:48] + text[50:52] + text[53:55]
+    ids = text[9:13] + text[18:22] + text[28:32] + text[38:42] + text[44:46] + text[48:50] + text[51:53]
     int(ids, 16)
     ids = ids.lower()
     return {

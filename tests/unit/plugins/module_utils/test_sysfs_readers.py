@@ -12,6 +12,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._amd_kfd import g
 from ansible_collections.openaccel.cyborg.plugins.module_utils._classify import RuleError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import DiscoveryError, discover
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import normalize_id
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci import _identity_from_modalias
 
 
 @pytest.mark.parametrize("version, target", [(90010, "gfx90a"), (90402, "gfx942"),
@@ -75,3 +76,11 @@ def test_bad_rule_fails_before_reading(tmp_path):
     os.makedirs(str(tmp_path / "bus" / "pci" / "devices"))
     with pytest.raises(RuleError):
         discover(str(tmp_path), extra_rules=[{"type": "gpu", "vendor_id": "nvidia"}])
+
+
+def test_modalias_is_parsed_at_the_kernel_offsets():
+    ident = _identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00")
+    assert ident == {"vendor_id": "10de", "device_id": "2330", "subsystem_vendor_id": "10de",
+                     "subsystem_device_id": "16c1", "class_code": "030200"}
+    with pytest.raises(ValueError):
+        _identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1xx03sc02i00")
