@@ -22,11 +22,13 @@ class DiscoveryError(Exception):
     """Discovery cannot run at all (bad sysfs_root); the message names the option."""
 
 
-def _base_record(ident, errors):
+def _base_record(address, ident, errors):
     return {
-        "address": ident["address"], "vendor_id": ident.get("vendor_id"),
-        "device_id": ident.get("device_id"), "subsystem_vendor_id": None,
-        "subsystem_device_id": None, "class_code": ident.get("class_code"),
+        "address": address, "vendor_id": ident.get("vendor_id"),
+        "device_id": ident.get("device_id"),
+        "subsystem_vendor_id": ident.get("subsystem_vendor_id"),
+        "subsystem_device_id": ident.get("subsystem_device_id"),
+        "class_code": ident.get("class_code"),
         "type": "other", "vendor": None, "product": None, "names_source": None,
         "vendor_label": "other", "product_label": None, "function": None,
         "resource_class": "PCI_DEVICE", "rule": None, "driver": None, "numa_node": None,
@@ -35,26 +37,24 @@ def _base_record(ident, errors):
     }
 
 
-def _record(sysfs, ident, rule, sriov, errors):
-    record = _base_record(ident, errors)
-    for key in ("subsystem_vendor_id", "subsystem_device_id"):
-        record[key] = ident.get(key)
-    record.update(_pci.read_details(sysfs, ident["address"], errors))
-    if sriov is None:
-        sriov = _pci.read_sriov(sysfs, ident["address"], errors)
-    is_vf = bool(sriov and sriov.get("physfn"))
-    record.update({
-        "type": rule["type"], "vendor_label": rule["vendor_label"],
-        "product_label": rule.get("product_label"),
+def _record(dev, address, ident, rule, sriov, errors):
+    is_vf = bool(sriov and sriov["physfn"])
+    record = {
+        "address": address, "vendor_id": ident["vendor_id"], "device_id": ident["device_id"],
+        "subsystem_vendor_id": ident["subsystem_vendor_id"],
+        "subsystem_device_id": ident["subsystem_device_id"], "class_code": ident["class_code"],
+        "type": rule["type"], "vendor": None, "product": None, "names_source": None,
+        "vendor_label": rule["vendor_label"], "product_label": rule.get("product_label"),
         "function": "vf" if is_vf else rule.get("function"),
         "resource_class": resource_class_for(rule), "rule": rule["id"],
-        "is_virtual_function": is_vf, "sriov": sriov,
-    })
+        "is_virtual_function": is_vf, "sriov": sriov, "dev_nodes": [], "errors": errors,
+    }
+    _pci.read_details(dev, record, errors)
     return record
 
 
 def _vanished(address, errors):
-    record = _base_record({"address": address.lower()}, errors)
+    record = _base_record(address, {}, errors)
     errors.append("device vanished during discovery")
     return record
 
@@ -65,12 +65,12 @@ class _Summary(object):
         self.non_accelerators = {}
         self.unreadable = []
 
-    def skip(self, ident, errors):
-        base = ident["class_code"][:2]
+    def skip(self, address, class_code, errors):
+        base = class_code[:2]
         name = PCI_BASE_CLASS_NAMES.get(base, "class_" + base)
         self.non_accelerators[name] = self.non_accelerators.get(name, 0) + 1
         if errors:
-            self.unreadable.append("%s: %s" % (ident["address"], "; ".join(errors)))
+            self.unreadable.append("%s: %s" % (address, "; ".join(errors)))
 
     def build(self, records):
         by_type, by_product, by_numa = {}, {}, {}
@@ -88,25 +88,83 @@ class _Summary(object):
         }
 
 
-def _classify_one(sysfs, classifier, address, summary):
-    """The record of one function, or None when it is not an accelerator."""
-    errors = []
-    ident = _pci.read_identity(sysfs, address, errors)
-    if ident["vendor_id"] is None and not _pci.device_exists(sysfs, address):
-        return _vanished(address, errors)
-    sriov = None
-    if (ident.get("class_code") or "").startswith("02"):
-        # Network functions are accelerators only with SR-IOV (a PF with VFs, or a VF).
-        sriov = _pci.read_sriov(sysfs, ident["address"], errors)
-        ident["sriov_capable"] = bool(sriov)
-    rule = classifier.match(ident)
-    if rule is None and ident["class_code"] is None:
-        # Nothing says what it is: report it rather than guess.
-        rule = {"type": "other", "vendor_label": "other", "id": "unreadable"}
-    if rule is None or not rule.get("accelerator", True):
-        summary.skip(ident, errors)
-        return None
-    return _record(sysfs, ident, rule, sriov, errors)
+_UNKNOWN = object()
+# Nothing says what the function is: report it rather than guess.
+_UNREADABLE_RULE = {"type": "other", "vendor_label": "other", "id": "unreadable"}
+
+
+class _Functions(object):
+    """Identity and rule of each PCI function.
+
+    A host repeats a handful of ``modalias`` strings hundreds of times (VFs, NVMe
+    drives, GPUs), so each is parsed and classified once; what differs per function
+    (SR-IOV, driver, NUMA, IOMMU) is read only for accelerators.
+    """
+
+    def __init__(self, sysfs, classifier):
+        self.sysfs = sysfs
+        self.classifier = classifier
+        self._devices_dir = sysfs.device_path("")
+        self._idents = {}   # modalias -> identity
+        self._rules = {}    # (modalias, sriov capable) -> rule or None
+        self._vf_parents = {}  # VF address -> PF address, from the PFs' virtfn links
+
+    def _sriov(self, dev, address, errors):
+        """SR-IOV block; a VF listed by a PF already read needs no physfn lookup (the
+        kernel creates the virtfnN and physfn links as a pair)."""
+        parent = self._vf_parents.get(address)
+        if parent is not None:
+            return _pci.vf_sriov(parent)
+        sriov = _pci.read_sriov(dev, errors)
+        if sriov is not None:
+            for vf in sriov["vfs"]:
+                self._vf_parents[vf] = address
+        return sriov
+
+    def _identity(self, dev, modalias, errors):
+        ident = self._idents.get(modalias)
+        if ident is None:
+            ident = _pci.read_identity(self.sysfs, dev, modalias, errors)
+            if modalias and not errors:
+                self._idents[modalias] = ident
+        return ident
+
+    def _rule(self, modalias, ident, sriov_capable):
+        key = (modalias, sriov_capable)
+        rule = self._rules.get(key, _UNKNOWN) if modalias else _UNKNOWN
+        if rule is not _UNKNOWN:
+            return rule
+        rule = self.classifier.match(dict(ident, sriov_capable=sriov_capable))
+        if rule is None and ident["class_code"] is None:
+            rule = _UNREADABLE_RULE
+        if rule is not None and not rule.get("accelerator", True):
+            rule = None
+        if modalias and ident["class_code"] is not None:
+            self._rules[key] = rule
+        return rule
+
+    def record(self, address, summary):
+        """The record of one function, or None when it is not an accelerator."""
+        errors = []
+        dev = self._devices_dir + address
+        modalias = _pci.read_modalias(dev)
+        ident = self._idents.get(modalias) or self._identity(dev, modalias, errors)
+        if ident["vendor_id"] is None and not _pci.device_exists(self.sysfs, address):
+            return _vanished(address.lower(), errors)
+        klass = ident["class_code"]
+        if klass is not None and klass.startswith("02"):
+            # Network functions are accelerators only with SR-IOV (a PF with VFs, or a VF).
+            sriov = self._sriov(dev, address, errors)
+            rule = self._rule(modalias, ident, sriov is not None)
+        else:
+            sriov = _UNKNOWN
+            rule = self._rule(modalias, ident, False)
+        if rule is None:
+            summary.skip(address.lower(), klass, errors)
+            return None
+        if sriov is _UNKNOWN:
+            sriov = self._sriov(dev, address, errors)
+        return _record(dev, address.lower(), ident, rule, sriov, errors)
 
 
 def _enrich(sysfs, records):
@@ -141,8 +199,9 @@ def discover(sysfs_root="/sys", extra_rules=None, pci_ids_path=None, use_udev="a
         addresses = sorted(set(addresses) | set(udev_devices))
     summary.total = len(addresses)
     records = []
+    functions = _Functions(sysfs, classifier)
     for address in addresses:
-        record = _classify_one(sysfs, classifier, address, summary)
+        record = functions.record(address, summary)
         if record is not None:
             records.append(record)
     _enrich(sysfs, records)

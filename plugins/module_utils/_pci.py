@@ -11,18 +11,19 @@ the fallback, and everything else is read only for accelerators.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
 import re
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 
 PCI_DEVICES = ("bus", "pci", "devices")
 _HEX = re.compile(r"^[0-9a-f]+$")
-_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$", re.IGNORECASE)
 
 
 def list_addresses(sysfs):
     """Every PCI function address under the root, sorted, any domain."""
-    return [name for name in sysfs.listdir(*PCI_DEVICES) if _ADDRESS.match(name.lower())]
+    return [name for name in sysfs.listdir(*PCI_DEVICES) if _ADDRESS.match(name)]
 
 
 def _hex_attr(value, digits):
@@ -34,24 +35,28 @@ def _hex_attr(value, digits):
     return text.zfill(digits)[-digits:]
 
 
-def _identity_from_modalias(text):
-    """Ids and class from ``pci:v0000VVVVd0000DDDDsv0000SSSSsd0000ssssbcBBscSSiII``.
+# pci:v 0000VVVV d 0000DDDD sv 0000SSSS sd 0000ssss bc BB sc SS i II (drivers/pci/pci-sysfs.c:
+# "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X"); the ids are the low four digits of each.
+_MODALIAS = re.compile(
+    r"pci:v[0-9A-F]{4}([0-9A-F]{4})d[0-9A-F]{4}([0-9A-F]{4})sv[0-9A-F]{4}([0-9A-F]{4})"
+    r"sd[0-9A-F]{4}([0-9A-F]{4})bc([0-9A-F]{2})sc([0-9A-F]{2})i([0-9A-F]{2})", re.IGNORECASE)
 
-    The kernel writes this fixed layout for every PCI function, so slicing is
-    enough; anything else raises ValueError and the caller reads the files.
-    """
-    # pci:v 0000VVVV d 0000DDDD sv 0000SSSS sd 0000ssss bc BB sc SS i II
-    # 0     5        13 14      22 24      32 34      42 44 46 48 50 51-52
-    if (len(text) < 53 or not text.startswith("pci:v") or text[13] != "d"
-            or text[42:44] != "bc" or text[46:48] != "sc" or text[50] != "i"):
-        raise ValueError("unexpected modalias %r" % text)
-    ids = text[9:13] + text[18:22] + text[28:32] + text[38:42] + text[44:46] + text[48:50] + text[51:53]
-    int(ids, 16)
-    ids = ids.lower()
+
+def _identity(found):
+    vendor, device, sub_vendor, sub_device, base, sub, prog = found.group(1, 2, 3, 4, 5, 6, 7)
     return {
-        "vendor_id": ids[0:4], "device_id": ids[4:8], "subsystem_vendor_id": ids[8:12],
-        "subsystem_device_id": ids[12:16], "class_code": ids[16:22],
+        "vendor_id": vendor.lower(), "device_id": device.lower(),
+        "subsystem_vendor_id": sub_vendor.lower(), "subsystem_device_id": sub_device.lower(),
+        "class_code": (base + sub + prog).lower(),
     }
+
+
+def _identity_from_modalias(text):
+    """Ids and class from the kernel's fixed ``modalias`` layout; ValueError otherwise."""
+    found = _MODALIAS.match(text)
+    if found is None:
+        raise ValueError("unexpected modalias %r" % text)
+    return _identity(found)
 
 
 def _identity_from_files(sysfs, dev, errors):
@@ -69,74 +74,103 @@ def _identity_from_files(sysfs, dev, errors):
     return ident
 
 
-def read_identity(sysfs, address, errors):
-    """Ids and class of one function: all that classification needs.
-
-    The kernel's ``modalias`` has them all in one short read; a tree without it (or
-    with an odd one) falls back to the attribute files. Attributes that cannot be
-    read are appended to ``errors`` and left None.
-    """
-    dev = sysfs.device_path(address)
-    ident = None
-    modalias = sysfs.read_optional_at(dev + "/modalias")
-    if modalias:
+def read_modalias(dev):
+    """Text of the function's ``modalias`` (read inline: this runs for every function of
+    the host), or None when it cannot be read."""
+    try:
+        fd = os.open(dev + "/modalias", os.O_RDONLY)
         try:
-            ident = _identity_from_modalias(modalias)
-        except ValueError:
-            ident = None
-    if ident is None:
-        ident = _identity_from_files(sysfs, dev, errors)
-    ident["address"] = address.lower()
-    return ident
+            return os.read(fd, 256).decode("ascii", "replace")
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
 
 
-def read_driver(sysfs, address):
-    return sysfs.link_name_at(sysfs.device_path(address) + "/driver")
+def read_identity(sysfs, dev, modalias, errors):
+    """Ids and class of the function in directory ``dev``: all that classification needs.
+
+    The kernel's ``modalias`` has them all; a tree without it (or with an odd one)
+    falls back to the attribute files. Attributes that cannot be read are appended to
+    ``errors`` and left None.
+    """
+    found = _MODALIAS.match(modalias) if modalias else None
+    if found is not None:
+        return _identity(found)
+    return _identity_from_files(sysfs, dev, errors)
 
 
-def _int_at(sysfs, path, errors):
-    value = sysfs.read_optional_at(path)
-    if value is None or value == "":
+def _int_at(path, errors):
+    """Integer attribute; None when absent, unreadable or empty (garbage goes to errors)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            value = os.read(fd, 64).strip()
+        finally:
+            os.close(fd)
+    except OSError:
+        return None
+    if not value:
         return None
     try:
         return int(value, 0)
     except ValueError:
-        errors.append("%s: not an integer: %r" % (path.rsplit("/", 1)[-1], value))
+        errors.append("%s: not an integer: %r" % (path.rsplit("/", 1)[-1],
+                                                  value.decode("utf-8", "replace")))
         return None
 
 
-def read_sriov(sysfs, address, errors):
-    """SR-IOV block: PF (total/num VFs, VF addresses) or VF (physfn); None otherwise."""
-    dev = sysfs.device_path(address)
-    physfn = sysfs.link_name_at(dev + "/physfn")
-    total = None if physfn else _int_at(sysfs, dev + "/sriov_totalvfs", errors)
-    if physfn is None and not total:
+def _link_name(path):
+    try:
+        return os.readlink(path).rsplit("/", 1)[-1]
+    except OSError:
         return None
-    vfs = []
-    if total:
-        virtfns = sorted((int(name[6:]), name) for name in sysfs.listdir_at(dev)
-                         if name.startswith("virtfn") and name[6:].isdigit())
-        vfs = [sysfs.link_name_at(dev + "/" + name) for _index, name in virtfns]
-    autoprobe = _int_at(sysfs, dev + "/sriov_drivers_autoprobe", errors) if total else None
+
+
+def _virtfn_names(dev, num_vfs):
+    """``virtfnN`` links of a PF: the kernel makes virtfn0..virtfn<num_vfs - 1>; the
+    directory is listed only when sriov_numvfs could not be read."""
+    if num_vfs is not None:
+        return ["virtfn%d" % index for index in range(num_vfs)]
+    try:
+        names = os.listdir(dev)
+    except OSError:
+        return []
+    return [name for _index, name in sorted(
+        (int(name[6:]), name) for name in names if name.startswith("virtfn") and name[6:].isdigit())]
+
+
+def vf_sriov(physfn):
+    """SR-IOV block of a VF of ``physfn``."""
+    return {"total_vfs": None, "num_vfs": None, "vfs": [], "physfn": physfn,
+            "drivers_autoprobe": None}
+
+
+def read_sriov(dev, errors):
+    """SR-IOV block of the function in ``dev``: PF (total/num VFs, VF addresses) or VF
+    (physfn); None otherwise."""
+    physfn = _link_name(dev + "/physfn")
+    if physfn is not None:
+        return vf_sriov(physfn)
+    total = _int_at(dev + "/sriov_totalvfs", errors)
+    if not total:
+        return None
+    num = _int_at(dev + "/sriov_numvfs", errors)
+    vfs = [_link_name(dev + "/" + name) for name in _virtfn_names(dev, num)]
+    autoprobe = _int_at(dev + "/sriov_drivers_autoprobe", errors)
     return {
-        "total_vfs": total,
-        "num_vfs": _int_at(sysfs, dev + "/sriov_numvfs", errors) if total else None,
-        "vfs": vfs,
-        "physfn": physfn,
-        "drivers_autoprobe": None if autoprobe is None else bool(autoprobe),
+        "total_vfs": total, "num_vfs": num, "vfs": [vf for vf in vfs if vf is not None],
+        "physfn": None, "drivers_autoprobe": None if autoprobe is None else bool(autoprobe),
     }
 
 
-def read_details(sysfs, address, errors):
-    """Driver, NUMA node and IOMMU group of a function."""
-    dev = sysfs.device_path(address)
-    numa = _int_at(sysfs, dev + "/numa_node", errors)
-    group = sysfs.link_name_at(dev + "/iommu_group")
-    return {
-        "driver": sysfs.link_name_at(dev + "/driver"),
-        "numa_node": numa if numa is not None and numa >= 0 else None,
-        "iommu_group": int(group) if group is not None and group.isdigit() else None,
-    }
+def read_details(dev, record, errors):
+    """Driver, NUMA node and IOMMU group of the function in ``dev``, set in ``record``."""
+    numa = _int_at(dev + "/numa_node", errors)
+    group = _link_name(dev + "/iommu_group")
+    record["driver"] = _link_name(dev + "/driver")
+    record["numa_node"] = numa if numa is not None and numa >= 0 else None
+    record["iommu_group"] = int(group) if group is not None and group.isdigit() else None
 
 
 def device_exists(sysfs, address):

@@ -3,7 +3,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_ids import PciIds
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_ids import PciIds, find_pci_ids
 
 SAMPLE = """# comment
 0e11  Compaq Computer Corporation
@@ -53,3 +53,35 @@ def test_binary_search_agrees_with_a_linear_scan(tmp_path):
         assert ids.names(vendor, device) == ("Vendor %d" % int(vendor, 16), name)
     assert ids.names("1000", "0001") == ("Vendor 4096", None)
     assert ids.names("1001", "0000") == (None, None)
+
+
+def _linear_parse(path):
+    """{vendor: (name, {device: name})} by reading every line: the reference."""
+    vendors, current = {}, None
+    with open(path, "rb") as handle:
+        for raw in handle.read().decode("utf-8", "replace").split("\n"):
+            if not raw or raw.startswith("#"):
+                continue
+            if raw.startswith("C "):
+                break
+            if not raw.startswith("\t"):
+                current = raw[:4]
+                vendors[current] = (raw[4:].strip(), {})
+            elif not raw.startswith("\t\t"):
+                vendors[current][1][raw[1:5]] = raw[5:].strip()
+    return vendors
+
+
+def test_every_pair_of_the_distribution_pci_ids_is_found():
+    """The real file (hwdata, from bindep.txt): Intel's ~370 kB block, vendors that are
+    the last of their first digit, vendors with no devices. Every pair against a full
+    linear parse."""
+    path = find_pci_ids()
+    assert path, "pci.ids not installed: bindep.txt lists hwdata (scripts/bootstrap.sh)"
+    ids = PciIds(path)
+    reference = _linear_parse(path)
+    assert len(reference) > 1000
+    for vendor, (vendor_name, devices) in reference.items():
+        assert ids.names(vendor, "zzzz") == (vendor_name, None)
+        for device, device_name in devices.items():
+            assert ids.names(vendor, device) == (vendor_name, device_name), (vendor, device)

@@ -84,3 +84,37 @@ def test_modalias_is_parsed_at_the_kernel_offsets():
                      "subsystem_device_id": "16c1", "class_code": "030200"}
     with pytest.raises(ValueError):
         _identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1xx03sc02i00")
+
+
+def _link(dev, name, target_address):
+    os.symlink(os.path.join("..", target_address), os.path.join(dev, name))
+
+
+def test_functions_sharing_a_modalias_keep_their_own_state(tmp_path):
+    """Identity is parsed once per modalias; SR-IOV, NUMA and VF lists stay per function,
+    and a PF whose sriov_numvfs cannot be read still lists its virtfn links."""
+    root = str(tmp_path)
+    modalias = "pci:v00008086d00001593sv00008086sd00000002bc02sc00i00\n"
+    pf_a = _function(root, "0000:3b:00.0", {"modalias": modalias, "sriov_totalvfs": "8\n",
+                                            "sriov_numvfs": "1\n", "numa_node": "0\n"})
+    pf_b = _function(root, "0000:5e:00.0", {"modalias": modalias, "sriov_totalvfs": "8\n",
+                                            "numa_node": "1\n"})
+    vf_modalias = "pci:v00008086d00001889sv00008086sd00000000bc02sc00i00\n"
+    vf_a = _function(root, "0000:3b:01.0", {"modalias": vf_modalias, "numa_node": "0\n"})
+    vf_b = _function(root, "0000:5e:01.0", {"modalias": vf_modalias, "numa_node": "1\n"})
+    vf_c = _function(root, "0000:5e:01.1", {"modalias": vf_modalias, "numa_node": "1\n"})
+    _link(pf_a, "virtfn0", "0000:3b:01.0")
+    _link(vf_a, "physfn", "0000:3b:00.0")
+    for index, (vf_dev, address) in enumerate(((vf_c, "0000:5e:01.1"), (vf_b, "0000:5e:01.0"))):
+        _link(pf_b, "virtfn%d" % (1 - index), address)
+        _link(vf_dev, "physfn", "0000:5e:00.0")
+    records, summary = discover(root, pci_ids_path=None)
+    by_address = dict((rec["address"], rec) for rec in records)
+    assert by_address["0000:3b:00.0"]["sriov"]["vfs"] == ["0000:3b:01.0"]
+    assert by_address["0000:5e:00.0"]["sriov"]["num_vfs"] is None
+    assert by_address["0000:5e:00.0"]["sriov"]["vfs"] == ["0000:5e:01.0", "0000:5e:01.1"]
+    assert [by_address[a]["numa_node"] for a in ("0000:3b:00.0", "0000:5e:00.0")] == [0, 1]
+    assert by_address["0000:5e:01.1"]["sriov"]["physfn"] == "0000:5e:00.0"
+    assert by_address["0000:3b:01.0"]["sriov"]["physfn"] == "0000:3b:00.0"
+    assert all(by_address[a]["function"] == "vf" for a in ("0000:3b:01.0", "0000:5e:01.1"))
+    assert summary["accelerator_count"] == 5
