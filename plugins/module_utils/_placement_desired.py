@@ -200,6 +200,9 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
             total = 1
         total = int(cfg.get("total") or total)
         rc = cfg.get("resource_class") or _default_rc(rec)
+        if rc == "SRIOV_NET_VF" and not n_vfs and not rec.get("is_virtual_function"):
+            # A PF with no VFs enabled has no VF to hand out: it is one whole PCI device.
+            rc = "PCI_DEVICE"
         check_rc(rc, errors, where)
         traits = device_traits(rec, owner_trait, cyborg_compat)
         traits.update(cfg.get("traits") or [])

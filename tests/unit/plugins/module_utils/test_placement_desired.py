@@ -112,3 +112,18 @@ def test_every_error_is_reported_at_once():
 
 def test_custom_name_sanitising():
     assert custom("gpu", "nvidia", "rtx 6000-ada") == "CUSTOM_GPU_NVIDIA_RTX_6000_ADA"
+
+
+def test_nic_pf_without_vfs_is_one_pci_device_not_a_vf():
+    """SRIOV_NET_VF=1 would promise a VF that does not exist."""
+    nic = {"address": "0000:af:00.0", "vendor_id": "8086", "device_id": "159b", "type": "nic",
+           "vendor_label": "intel", "product_label": "e810", "resource_class": "SRIOV_NET_VF",
+           "numa_node": 1, "is_virtual_function": False,
+           "sriov": {"num_vfs": 0, "total_vfs": 64, "vfs": [], "physfn": None}}
+    assert list(build_desired("n", [nic])["n_0000:af:00.0"]["inventories"]) == ["PCI_DEVICE"]
+    with_vfs = dict(nic, sriov=dict(nic["sriov"], num_vfs=4))
+    inv = build_desired("n", [with_vfs])["n_0000:af:00.0"]["inventories"]
+    assert inv["SRIOV_NET_VF"]["total"] == 4
+    override = build_desired("n", [nic], overrides=[{"match": {"type": "nic"},
+                                                     "resource_class": "CUSTOM_NIC_PF"}])
+    assert list(override["n_0000:af:00.0"]["inventories"]) == ["CUSTOM_NIC_PF"]
