@@ -24,6 +24,7 @@ description:
 author:
   - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
+  - openaccel.cyborg.openstack_auth
   - openaccel.cyborg.placement
   - constructed
   - inventory_cache

@@ -44,6 +44,7 @@ author:
   - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
   - openaccel.cyborg.attributes
+  - openaccel.cyborg.openstack_auth
 attributes:
   check_mode:
     support: full
@@ -85,6 +86,7 @@ options:
     description:
       - Take the bitstream from an OpenStack Glance image. Give exactly one way to find it.
       - The image's own C(os_hash_value) is verified when Glance recorded one.
+      - Glance is reached through O(cloud) / O(auth) (Keystone), or O(image_endpoint) + O(token).
     type: dict
     suboptions:
       image_id:
@@ -153,43 +155,6 @@ options:
   token:
     description: Token sent as C(X-Auth-Token) together with O(image_endpoint).
     type: str
-  cloud:
-    description: Named cloud from C(clouds.yaml), or a dict with a whole cloud definition (for O(glance)).
-    type: raw
-  auth:
-    description: Authentication parameters for the O(auth_type) plugin (for O(glance)).
-    type: dict
-  auth_type:
-    description: Keystoneauth plugin name (defaults to C(password)).
-    type: str
-  region_name:
-    description: Region to take the image endpoint from.
-    type: str
-  interface:
-    description: Endpoint interface (URL type) to take from the service catalog.
-    type: str
-    default: public
-    choices: [public, internal, admin]
-    aliases: [endpoint_type]
-  validate_certs:
-    description: Whether TLS certificates are verified (O(url) and O(glance)); default true.
-    type: bool
-    aliases: [verify]
-  ca_cert:
-    description: CA bundle to verify O(url) and Keystone/Glance certificates with.
-    type: str
-    aliases: [cacert]
-  client_cert:
-    description: Client certificate (PEM) for mutual TLS.
-    type: str
-    aliases: [cert]
-  client_key:
-    description: Private key of O(client_cert), if it is in a separate file.
-    type: str
-    aliases: [key]
-  api_timeout:
-    description: Seconds to wait for one HTTP call (download or Glance API).
-    type: int
 seealso:
   - module: openaccel.cyborg.accelerator_facts
   - name: OPAE fpgaconf

@@ -42,6 +42,7 @@ description:
 author:
   - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
+  - openaccel.cyborg.openstack_auth
   - openaccel.cyborg.placement
 attributes:
   check_mode:
