@@ -11,18 +11,13 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from tests.integration.ansible_run import (  # noqa: E402,F401  (conftest takes the link helper from here)
+    ensure_collection_link, run_playbook_for_result)
 from tests.k8s_apiserver import rules  # noqa: E402
 from tests.k8s_apiserver.openapi import OpenAPI  # noqa: E402
 
 NVML_CAPTURES = {"h100_8gpu": "hgx-h100-8gpu-b.nvidia-smi-q.txt"}
 _TREES = tempfile.mkdtemp(prefix="k8s-hwsim-")
-
-
-def ensure_collection_link():
-    link = os.path.join(ROOT, "ansible_collections", "openaccel", "cyborg")
-    if not os.path.lexists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink("../..", link)
 
 
 @functools.lru_cache(maxsize=None)
@@ -112,27 +107,8 @@ class _module_args(object):
 
 def run_playbook(tmp_path, playbook, extra_vars, check=False, diff=False, env=None):
     """Run a playbook text; returns (parsed results file, stdout)."""
-    ensure_collection_link()
-    pb = tmp_path / "play.yml"
-    pb.write_text(playbook)
-    result_file = tmp_path / "result.json"
-    if result_file.exists():
-        result_file.unlink()
-    vars_file = tmp_path / "vars.json"
-    vars_file.write_text(json.dumps(dict(extra_vars, result_file=str(result_file))))
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(pb),
-           "-e", "@%s" % vars_file]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT, ANSIBLE_NOCOLOR="1",
-                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, **(env or {}))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=str(tmp_path),
-                          check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return json.loads(result_file.read_text()), proc.stdout
+    return run_playbook_for_result(tmp_path, "play.yml", playbook, extra_vars, check=check,
+                                   diff=diff, env=env)
 
 
 def validate(version, kind, obj, old=None):

@@ -1,7 +1,6 @@
 """Helpers for the Placement integration tests: module runners and direct API reads."""
 import json
 import os
-import subprocess
 import sys
 
 import requests
@@ -11,18 +10,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
+from tests.integration.ansible_run import (  # noqa: E402
+    ensure_collection_link, run_playbook_for_result)
+
 DEVICES_FILE = os.path.join(HERE, "host-devices.json")
 HEADERS = {"x-auth-token": "admin", "OpenStack-API-Version": "placement 1.39"}
 
 
-def _ensure_collection_link():
-    link = os.path.join(ROOT, "ansible_collections", "openaccel", "cyborg")
-    if not os.path.exists(link):
-        os.makedirs(os.path.dirname(link), exist_ok=True)
-        os.symlink("../..", link)
-
-
-_ensure_collection_link()
+ensure_collection_link()
 
 
 class Api:
@@ -169,24 +164,7 @@ def task_args(module_args, indent=8):
 
 def run_playbook(tmp_path, module_args, check=False, diff=False, env=None):
     """Run the module through ansible-playbook; returns (result dict, stdout)."""
-    pb = tmp_path / "register.yml"
-    pb.write_text(PLAYBOOK % {"args": task_args(module_args)})
-    args_file = tmp_path / "args.json"
-    result_file = tmp_path / "result.json"
-    if result_file.exists():
-        result_file.unlink()
-    args_file.write_text(json.dumps({"module_args": module_args,
-                                     "result_file": str(result_file)}))
-    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(pb),
-           "-e", "@%s" % args_file]
-    if check:
-        cmd.append("--check")
-    if diff:
-        cmd.append("--diff")
-    full_env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT, ANSIBLE_NOCOLOR="1",
-                    ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-                    ANSIBLE_PYTHON_INTERPRETER=sys.executable, **(env or {}))
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, cwd=str(tmp_path),
-                          check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return json.loads(result_file.read_text()), proc.stdout
+    return run_playbook_for_result(tmp_path, "register.yml",
+                                   PLAYBOOK % {"args": task_args(module_args)},
+                                   {"module_args": module_args}, check=check, diff=diff,
+                                   env=env)

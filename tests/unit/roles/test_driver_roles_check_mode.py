@@ -18,28 +18,14 @@ import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
-
-
-def _collections_path():
-    parts = ROOT.split(os.sep)
-    if len(parts) > 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    return ROOT
-
-
-def _ansible_playbook():
-    exe = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    return exe if os.path.exists(exe) else shutil.which('ansible-playbook')
-
+from ansible_collections.openaccel.cyborg.tests.unit.roles.role_runner import ansible_playbook, collections_path
 
 OWNED = ['/etc/apt/sources.list.d/openaccel-*', '/etc/apt/preferences.d/openaccel-*',
          '/etc/apt/keyrings/openaccel-*', '/etc/modprobe.d/openaccel-*', '/etc/apt/apt.conf.d/80openaccel-*',
          '/etc/profile.d/openaccel-*', '/var/cache/openaccel']
 
 pytestmark = [
-    pytest.mark.skipif(_ansible_playbook() is None, reason='ansible-playbook is not installed'),
+    pytest.mark.skipif(ansible_playbook() is None, reason='ansible-playbook is not installed'),
     pytest.mark.skipif(shutil.which('apt-cache') is None, reason='not an apt-based machine'),
 ]
 
@@ -58,12 +44,12 @@ def _check_run(tmp_path, role, role_vars):
                         'vars': role_vars}]}]
     playbook = tmp_path / 'check.yml'
     playbook.write_text(json.dumps(play))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_NOCOLOR='1',
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
                LC_ALL=os.environ.get('LC_ALL', 'C.UTF-8'))
     before = _state()
     proc = subprocess.run(
-        [_ansible_playbook(), '--check', '--diff', '-i', 'localhost,', '-c', 'local',
+        [ansible_playbook(), '--check', '--diff', '-i', 'localhost,', '-c', 'local',
          '-e', 'ansible_python_interpreter=%s' % sys.executable, str(playbook)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=600, check=False)

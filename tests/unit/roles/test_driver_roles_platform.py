@@ -20,25 +20,12 @@ import sys
 
 import pytest
 
+from ansible_collections.openaccel.cyborg.tests.unit.roles.role_runner import ansible_playbook, collections_path
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, '..', '..', '..'))
 
 
-def _collections_path():
-    # the repository (through its ansible_collections/openaccel/cyborg link) or a staged copy
-    # (…/ansible_collections/openaccel/cyborg, as ansible-test units uses)
-    parts = ROOT.split(os.sep)
-    if len(parts) > 3 and parts[-3] == 'ansible_collections':
-        return os.sep.join(parts[:-3])
-    return ROOT
-
-
-def _ansible_playbook():
-    exe = os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')
-    return exe if os.path.exists(exe) else shutil.which('ansible-playbook')
-
-
-pytestmark = pytest.mark.skipif(_ansible_playbook() is None, reason='ansible-playbook is not installed')
+pytestmark = pytest.mark.skipif(ansible_playbook() is None, reason='ansible-playbook is not installed')
 
 DEBIAN12 = {'distribution': 'Debian', 'distribution_version': '12.8', 'distribution_major_version': '12',
             'os_family': 'Debian', 'kernel': '6.1.0-28-amd64', 'architecture': 'x86_64'}
@@ -75,12 +62,12 @@ def plan(tmp_path, role, facts, tasks=('platform.yml',), extra=None, names=None)
     playbook = tmp_path / 'play.yml'
     playbook.write_text(json.dumps(play))
     shutil.copytree(os.path.join(HERE, 'library'), str(tmp_path / 'library'))
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path(), ANSIBLE_NOCOLOR='1',
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=collections_path(), ANSIBLE_NOCOLOR='1',
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
                ANSIBLE_RETRY_FILES_ENABLED='false', LC_ALL=os.environ.get('LC_ALL', 'C.UTF-8'))
     env.pop('ANSIBLE_CONFIG', None)
     proc = subprocess.run(
-        [_ansible_playbook(), '-i', 'target,', '-c', 'local',
+        [ansible_playbook(), '-i', 'target,', '-c', 'local',
          '-e', 'ansible_python_interpreter=%s' % sys.executable, str(playbook)],
         cwd=str(tmp_path), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         universal_newlines=True, timeout=300, check=False)

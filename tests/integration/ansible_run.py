@@ -1,0 +1,47 @@
+"""Running ansible-playbook from the integration suites: one place for the collection link,
+the environment and the result file, shared by the Placement and Kubernetes suites."""
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def ensure_collection_link():
+    """ansible_collections/openaccel/cyborg -> the checkout (the set-up makes it too)."""
+    link = os.path.join(ROOT, "ansible_collections", "openaccel", "cyborg")
+    if not os.path.lexists(link):
+        os.makedirs(os.path.dirname(link), exist_ok=True)
+        os.symlink("../..", link)
+
+
+def playbook_env(extra=None):
+    """Environment of an ansible-playbook run on localhost with this checkout's collection."""
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT, ANSIBLE_NOCOLOR="1",
+                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+                ANSIBLE_PYTHON_INTERPRETER=sys.executable, **(extra or {}))
+
+
+def run_playbook_for_result(workdir, name, playbook, variables, check=False, diff=False,
+                            env=None):
+    """Write ``playbook`` to ``workdir/name``, run it with ``variables`` plus ``result_file``
+    (the play copies what it wants checked there); returns (parsed result file, stdout)."""
+    ensure_collection_link()
+    book = workdir / name
+    book.write_text(playbook)
+    result_file = workdir / "result.json"
+    if result_file.exists():
+        result_file.unlink()
+    vars_file = workdir / (name + ".vars.json")
+    vars_file.write_text(json.dumps(dict(variables, result_file=str(result_file))))
+    cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), str(book),
+           "-e", "@%s" % vars_file]
+    if check:
+        cmd.append("--check")
+    if diff:
+        cmd.append("--diff")
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=playbook_env(env),
+                          cwd=str(workdir), check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(result_file.read_text()), proc.stdout
