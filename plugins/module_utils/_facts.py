@@ -50,16 +50,6 @@ def _clean_rules(rules):
     return [dict((k, v) for k, v in rule.items() if v is not None) for rule in rules or []]
 
 
-def _nvml_step(records, mode):
-    """Load NVML only when it can add something (an NVIDIA GPU) or is required."""
-    if mode == "auto" and not any(rec["vendor_id"] == "10de" and rec["type"] == "gpu"
-                                  for rec in records):
-        return {"available": False, "reason": "skipped: no NVIDIA GPU among the PCI functions",
-                "driver_version": None, "cuda_driver_version": None, "device_count": 0,
-                "matched": 0, "unmatched_nvml_bus_ids": []}
-    return enrich_nvidia(records, mode)
-
-
 def run_discovery(module):
     params = module.params
     if params["pci_ids_path"] and not os.path.isfile(params["pci_ids_path"]):
@@ -71,7 +61,7 @@ def run_discovery(module):
     try:
         records, summary = discover(params["sysfs_root"], _clean_rules(params["extra_rules"]),
                                     params["pci_ids_path"], udev_devices=udev)
-        nvml_status = _nvml_step(records, params["nvml"])
+        nvml_status = enrich_nvidia(records, params["nvml"])
     except (DiscoveryError, RuleError) as exc:
         module.fail_json(msg=str(exc))
     except NvmlRequiredError as exc:

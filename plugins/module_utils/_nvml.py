@@ -299,6 +299,9 @@ def enrich_nvidia(records, mode="auto", import_module=None):
         raise ValueError("mode must be one of %s, got %r" % (", ".join(MODES), mode))
     if mode == "disabled":
         return _status(False, "disabled")
+    if mode == "auto" and not any(is_nvidia_gpu(record) for record in records):
+        # Loading NVML could add nothing; "required" still insists on it.
+        return _status(False, "skipped: no NVIDIA GPU among the PCI functions")
     try:
         nvml = _import_pynvml(import_module or importlib.import_module)
     except ImportError as exc:

@@ -361,3 +361,16 @@ def test_capture_exports_for_fake_sysfs():
         "10de", "147f")
     # the A10G VM capture reports PCI device id 0x000000DE: unknown, not "00de"
     assert capture_pci_functions("a10g")[0]["device_id"] is None
+
+
+def test_auto_does_not_load_nvml_without_an_nvidia_gpu():
+    """An AMD-only host: NVML is not even imported in auto mode; required still insists."""
+    def no_import(name):
+        raise AssertionError("NVML loaded for a host without NVIDIA GPUs: %s" % name)
+    records = [record("0000:%02x:00.0" % bus, vendor_id="1002", device_id="740f")
+               for bus in (0x03, 0x26)]
+    status = _nvml.enrich_nvidia(records, "auto", import_module=no_import)
+    assert status["available"] is False and status["reason"].startswith("skipped: no NVIDIA GPU")
+    assert all("gpu" not in rec or rec["gpu"].get("source") != "nvml" for rec in records)
+    with pytest.raises(AssertionError):
+        _nvml.enrich_nvidia(records, "required", import_module=no_import)
