@@ -15,6 +15,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._bitstream import
     BitstreamError, identify)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import (
     DiscoveryError, discover)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_cache import BitstreamCache
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_decide import (
     DecisionError, card_of, decide, loaded_id, normalize_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_lock import (
@@ -50,7 +51,7 @@ def _bitstream_summary(info, source):
             "platform_vbnv", "logic_uuid", "afu_name", "platform_name", "mode")
     out = dict((k, info[k]) for k in keep if k in info)
     out.update(sha256=source["sha256"], origin=source["origin"])
-    for key in ("url", "image_id", "image_name", "image_properties"):
+    for key in ("url", "image_id", "image_name", "image_properties", "cached"):
         if key in source:
             out[key] = source[key]
     if source["origin"] == "file":
@@ -190,7 +191,9 @@ class Runner(object):
             raise Failure(str(exc))
         self.staged = StagedState(p["lock_dir"], card)
         try:
-            self.source = resolve(p, self.module.tmpdir, self.glance_client)
+            cache = BitstreamCache(p["cache_dir"] if p["cache"] else None,
+                                   writable=not self.module.check_mode)
+            self.source = resolve(p, self.module.tmpdir, self.glance_client, cache)
             info = identify(self.source["path"])
         except SourceError as exc:
             raise Failure(str(exc))

@@ -21,6 +21,8 @@ from ansible.module_utils.urls import open_url
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._bitstream import (
     ChecksumError, file_digests, parse_checksum, verify_checksum)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_cache import (
+    BitstreamCache)
 
 _CHUNK = 1 << 20
 CYBORG_PROPERTIES = (("function_id", "accel:function_id"), ("bitstream_id", "accel:bitstream_id"))
@@ -133,17 +135,27 @@ class GlanceClient(object):
         return found[0]
 
 
-def _from_glance(params, tmpdir, client=None):
+def _from_glance(params, tmpdir, cache, client=None):
     glance = params["glance"]
     client = client or GlanceClient(params)
     image = client.find(glance)
     image_id = image.get("id")
     if image.get("status") not in (None, "active"):
         raise SourceError("glance: image %s is %s, not active" % (image_id, image.get("status")))
+    props = dict((key, image.get(prop)) for key, prop in CYBORG_PROPERTIES)
+    found = {"origin": "glance", "image_id": image_id, "image_name": image.get("name"),
+             "image_properties": props}
+    algo, value = image.get("os_hash_algo"), image.get("os_hash_value")
+    if algo not in ("sha256", "sha384", "sha512") or not value:
+        algo = value = None  # nothing to key a cache entry by: always downloaded
+    cached = cache.lookup(algo, value)
+    if cached:
+        if params.get("checksum"):
+            _verify(cached, params["checksum"], "checksum", "glance image %s" % image_id)
+        return dict(found, path=cached, cached=True)
     dest = os.path.join(tmpdir, "glance-%s.bin" % image_id)
     client.download(image_id, dest)
-    algo, value = image.get("os_hash_algo"), image.get("os_hash_value")
-    if algo in ("sha256", "sha384", "sha512") and value:
+    if algo:
         actual = file_digests(dest, (algo,))[algo]
         if actual != value:
             os.unlink(dest)
@@ -151,12 +163,11 @@ def _from_glance(params, tmpdir, client=None):
                               "nothing touched the device" % (image_id, algo, actual, value))
     if params.get("checksum"):
         _verify(dest, params["checksum"], "checksum", "glance image %s" % image_id)
-    props = dict((key, image.get(prop)) for key, prop in CYBORG_PROPERTIES)
-    return {"path": dest, "origin": "glance", "image_id": image_id, "image_name": image.get("name"),
-            "image_properties": props}
+    cache.store(dest, algo, value)
+    return dict(found, path=dest, cached=False)
 
 
-def _from_url(params, tmpdir):
+def _from_url(params, tmpdir, cache):
     url = params["url"]
     if not params.get("checksum"):
         raise SourceError("checksum: required with url (sha256:<hex> or sha512:<hex>), so a "
@@ -165,6 +176,11 @@ def _from_url(params, tmpdir):
         parse_checksum(params["checksum"])
     except ChecksumError as exc:
         raise SourceError(str(exc))
+    algo, digest = parse_checksum(params["checksum"])
+    shown = _without_credentials(url)
+    cached = cache.lookup(algo, digest)
+    if cached:
+        return {"path": cached, "origin": "url", "url": shown, "cached": True}
     dest = os.path.join(tmpdir, os.path.basename(url.split("?", 1)[0]) or "bitstream.bin")
     try:
         resp = open_url(url, **_url_kwargs(params))
@@ -173,9 +189,9 @@ def _from_url(params, tmpdir):
         raise
     except Exception as exc:
         raise SourceError("url: cannot download %s: %s" % (_without_credentials(url), exc))
-    shown = _without_credentials(url)
     _verify(dest, params["checksum"], "checksum", "url %s" % shown)
-    return {"path": dest, "origin": "url", "url": shown}
+    cache.store(dest, algo, digest)
+    return {"path": dest, "origin": "url", "url": shown, "cached": False}
 
 
 def _without_credentials(url):
@@ -200,14 +216,16 @@ def _from_file(params):
     return {"path": path, "origin": "file"}
 
 
-def resolve(params, tmpdir, glance_client=None):
-    """Local, verified copy of the bitstream: {path, origin, sha256, ...}."""
+def resolve(params, tmpdir, glance_client=None, cache=None):
+    """Local, verified copy of the bitstream: {path, origin, sha256, ...}; downloads come
+    from ``cache`` (a BitstreamCache) when it holds them."""
+    cache = cache or BitstreamCache(None)
     if params.get("src"):
         source = _from_file(params)
     elif params.get("url"):
-        source = _from_url(params, tmpdir)
+        source = _from_url(params, tmpdir, cache)
     elif params.get("glance"):
-        source = _from_glance(params, tmpdir, glance_client)
+        source = _from_glance(params, tmpdir, cache, glance_client)
     else:
         raise SourceError("one of src, url or glance is required")
     source["sha256"] = file_digests(source["path"])["sha256"]

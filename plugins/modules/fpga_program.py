@@ -135,6 +135,17 @@ options:
     description: Directory of the per-card lock files and flash records.
     type: path
     default: /run/lock
+  cache:
+    description:
+      - Keep verified O(url) and O(glance) downloads in O(cache_dir), named by their digest, so
+        a run whose card already runs the image does not download it again. Every use checks
+        the entry's digest again; a damaged entry is downloaded anew. Check mode only reads it.
+    type: bool
+    default: true
+  cache_dir:
+    description: Directory of the download cache (created with mode 0700).
+    type: path
+    default: /var/cache/openaccel/bitstreams
   lock_timeout:
     description: Seconds to wait for another run's lock on the same card.
     type: int
@@ -252,7 +263,8 @@ bitstream:
   returned: success
   type: dict
   sample: {"format": "gbs", "afu_id": "d8424dc4a4a93c64a3a01c7ae1c6a2e0",
-           "interface_id": "a195b6f7cf235a2b8ef91161e184ec4e", "sha256": "9f86...", "origin": "file"}
+           "interface_id": "a195b6f7cf235a2b8ef91161e184ec4e", "sha256": "9f86...", "origin": "url",
+           "url": "https://artifacts.example.com/nlb0.gbs", "cached": true}
 tool_result:
   description: argv, rc, stdout/stderr tails, seconds and timed_out of the tool run.
   returned: when a tool ran
@@ -290,6 +302,8 @@ def argument_spec():
         force=dict(type="bool", default=False),
         timeout=dict(type="int", default=600),
         lock_dir=dict(type="path", default="/run/lock"),
+        cache=dict(type="bool", default=True),
+        cache_dir=dict(type="path", default="/var/cache/openaccel/bitstreams"),
         lock_timeout=dict(type="int", default=300),
         sysfs_root=dict(type="path", default="/sys"),
         firmware_dir=dict(type="path", default="/lib/firmware"),

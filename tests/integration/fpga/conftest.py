@@ -27,6 +27,7 @@ class Host(object):
         self.sysfs = str(tmp_path / "sys")
         build(scenario).write(self.sysfs)
         self.lock_dir = str(tmp_path / "lock")
+        self.cache_dir = str(tmp_path / "cache")
         self.log = str(tmp_path / "stub-calls.jsonl")
         self.env = {"OPENACCEL_STUB_SYSFS": self.sysfs, "OPENACCEL_STUB_LOG": self.log}
 
@@ -60,7 +61,7 @@ class Host(object):
 
     # -- runs ---------------------------------------------------------------------------
     def args(self, **kw):
-        args = dict(sysfs_root=self.sysfs, lock_dir=self.lock_dir)
+        args = dict(sysfs_root=self.sysfs, lock_dir=self.lock_dir, cache_dir=self.cache_dir)
         args.update(kw)
         return args
 

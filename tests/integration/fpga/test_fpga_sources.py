@@ -5,6 +5,7 @@ on 127.0.0.1, with token checking)."""
 
 import hashlib
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlparse
@@ -139,3 +140,31 @@ def test_glance_hash_mismatch_and_ambiguity_touch_nothing(dfl, server):
     code, res = dfl.module(dict(glance_args(server, image_id="nope"), token="wrong"))
     assert code != 0 and "401" in res["msg"]
     assert dfl.calls() == [] and not res["changed"]
+
+
+def test_url_download_is_cached_by_digest(dfl, server):
+    """A converge of a card that already runs the image reads the cache, not the network; a
+    damaged entry is downloaded anew; check mode never writes the cache."""
+    data = fx.gbs_bytes()
+    server.files["nlb0.gbs"] = data
+    args = {"device": PF, "url": server.url + "/files/nlb0.gbs", "checksum": fx.sha256(data)}
+    downloads = lambda: sum(1 for path, _token in server.requests if path.startswith("/files/"))
+    code, res = dfl.module(args, check=True)
+    assert code == 0 and res["changed"] and res["bitstream"]["cached"] is False
+    assert not os.path.exists(dfl.cache_dir)        # check mode wrote nothing
+    code, res = dfl.module(args)
+    assert code == 0 and res["changed"] and res["bitstream"]["cached"] is False
+    assert downloads() == 2
+    entry = os.path.join(dfl.cache_dir, fx.sha256(data).replace(":", "-"))
+    assert os.path.isfile(entry) and oct(os.stat(dfl.cache_dir).st_mode & 0o777) == "0o700"
+    code, res = dfl.module(args)
+    assert code == 0 and not res["changed"] and res["bitstream"]["cached"] is True
+    assert downloads() == 2                         # the no-op run did not download
+    with open(entry, "r+b") as handle:              # damage the entry
+        handle.write(b"\0" * 16)
+    code, res = dfl.module(args)
+    assert code == 0 and not res["changed"] and res["bitstream"]["cached"] is False
+    with open(entry, "rb") as handle:
+        assert downloads() == 3 and handle.read() == data  # downloaded anew, entry replaced
+    code, res = dfl.module(dict(args, cache=False))
+    assert code == 0 and res["bitstream"]["cached"] is False and downloads() == 4
