@@ -9,9 +9,13 @@
 #                Python-version tests (compile, import) on target Pythons 3.8-3.13, and with
 #                ansible-core 2.16's ansible-test on 3.6/3.7 (targets only 2.16 still manages)
 #   units        ansible-test units on a staged copy    (ansible's own pytest harness)
-#   lint         ansible-lint (production profile) and antsibull-changelog lint
+#   lint         ansible-lint (production profile), antsibull-changelog lint (and lint-changelog-yaml
+#                of changelogs/changelog.yaml), antsibull-docs lint-collection-docs --plugin-docs
 #   galaxy       ansible-galaxy collection build, check the tarball's file list, install it in a
-#                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only
+#                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only, then
+#                the openaccel.cyborg.site playbook from there on a simulated host (t4) against a
+#                real Placement and Kubernetes manifests (twice: the second run changes nothing);
+#                ansible-builder create of execution-environment.yml (no container build)
 #   compat       the same module through ansible-core 2.16 (.venv-oldest) and 2.21 (.venv-newest)
 #   molecule     the driver roles' molecule scenarios on podman Debian 12 targets (scripts/molecule.sh)
 #   sanity_newest  (opt-in, not in "all") ansible-test sanity of ansible-core 2.21, Python 3.12
@@ -22,7 +26,7 @@
 # SANITY_ARGS (extra ansible-test sanity arguments), HWSIM_HOST (fixture host, h100_8gpu).
 set -uo pipefail
 
-# shellcheck source=scripts/test-env.sh
+# shellcheck source=scripts/test-env.sh disable=SC1091  # followed with shellcheck -x
 . "$(dirname "${BASH_SOURCE[0]}")/test-env.sh"
 cd "$REPO" || exit 2
 
@@ -167,15 +171,24 @@ stage_lint() {
     local rc=0
     run ansible-lint || rc=1
     run antsibull-changelog lint || rc=1
+    if [ -f changelogs/changelog.yaml ]; then
+        run antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml || rc=1
+    fi
+    # the plugin and role docs as the docsite renders them (semantic markup, references, RST);
+    # antsibull-docs copies the collection (git-tracked and untracked, not ignored, files) into
+    # its own ansible_collections tree
+    run antsibull-docs lint-collection-docs --plugin-docs . || rc=1
     return $rc
 }
 
-# build a fake sysfs tree from tests/fixtures (made by tests/fixtures/hwsim) once per run
+# fixture_tree [SCENARIO DIR]: build a fake sysfs tree from tests/fixtures (made by
+# tests/fixtures/hwsim) once per run; default: $HWSIM_HOST in $SYSFS
 SYSFS=$WORK/sysfs-$HWSIM_HOST
 fixture_tree() {
-    [ -d "$SYSFS" ] && return 0
-    run python -m tests.fixtures.hwsim build "$HWSIM_HOST" "$SYSFS" >/dev/null \
-        || { say "ERROR: could not build the $HWSIM_HOST fixture tree"; return 1; }
+    local scenario=${1:-$HWSIM_HOST} tree=${2:-$SYSFS}
+    [ -d "$tree" ] && return 0
+    (cd "$REPO" && run python -m tests.fixtures.hwsim build "$scenario" "$tree" >/dev/null) \
+        || { say "ERROR: could not build the $scenario fixture tree"; return 1; }
 }
 
 # run_module ANSIBLE-BIN-DIR OUT: run the module by FQCN on localhost against the fixture tree
@@ -244,6 +257,7 @@ stage_galaxy() {
 
     run_quiet ansible-galaxy collection install --offline --force -p "$dir/collections" "$tarball" || return 1
     fixture_tree || return 1
+    fixture_tree t4 "$dir/sysfs-t4" || return 1
     # From a directory outside the checkout, with the temp install as the only collection path,
     # no ansible.cfg and no sys.path scan: only the installed copy can answer to the FQCN.
     (
@@ -252,10 +266,110 @@ stage_galaxy() {
         export ANSIBLE_COLLECTIONS_PATH="$dir/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
             ANSIBLE_CONFIG="$dir/empty.cfg"
         : >"$ANSIBLE_CONFIG"
-        run ansible-galaxy collection list openaccel.cyborg 2>&1 | grep -v '^$'
+        installed_only "$dir/collections" || exit 1
         run ansible-doc "$FQCN" >/dev/null || exit 1
-        run_module "$REPO/.venv/bin" "$dir/result.txt"
+        run_module "$REPO/.venv/bin" "$dir/result.txt" || exit 1
+        galaxy_site "$dir/site" "$dir/sysfs-t4"
+    ) || return 1
+    galaxy_ee "$dir/ee" "$tarball"
+}
+
+# installed_only COLLECTIONS-DIR: ansible-galaxy finds openaccel.cyborg in that directory, and
+# nowhere else
+installed_only() {
+    local found
+    found=$(run ansible-galaxy collection list openaccel.cyborg --format json)
+    say "ansible-galaxy collection list openaccel.cyborg: $found"
+    "$REPO/.venv/bin/python" -c '
+import json, os, sys
+found = json.loads(sys.argv[1] or "{}")
+want = os.path.join(sys.argv[2], "ansible_collections")
+paths = [p for p, colls in found.items() if "openaccel.cyborg" in colls]
+sys.exit(None if paths == [want] else "openaccel.cyborg found in %s, not only in %s" % (paths, want))
+' "$found" "$1"
+}
+
+# galaxy_site DIR SYSFS: the openaccel.cyborg.site playbook of the installed copy (the caller
+# sets where collections come from) on one simulated host whose sysfs is SYSFS, registering to a
+# real Placement (started here in DIR, stopped on every way out) and to Kubernetes manifests
+# (GitOps mode, no cluster); a second run must change nothing
+galaxy_site() {
+    local site=$1 sysfs=$2
+    [ -x "$OPENACCEL_SERVER_PYTHON" ] \
+        || { say "ERROR: $OPENACCEL_SERVER_PYTHON is missing: run scripts/bootstrap.sh"; return 1; }
+    mkdir -p "$site/reports"
+    (
+        trap 'stop_placement "$site/placement"' EXIT
+        trap 'exit 130' INT TERM HUP
+        run "$REPO/.venv/bin/python" "$REPO/tests/servers/servers.py" start --workdir "$site/placement" \
+            >"$site/placement.json" || { say "ERROR: Placement did not start (logs in $site/placement)"; exit 1; }
+        url=$("$REPO/.venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement_url"])' \
+            "$site/placement.json") || exit 1
+        say "Placement: $url"
+        cat >"$site/hosts.yml" <<EOF
+all:
+  hosts:
+    sim-t4:
+  vars:
+    ansible_connection: local
+    ansible_python_interpreter: $REPO/.venv/bin/python
+    accelerators_sysfs_root: $sysfs
+    accelerators_nvml: disabled
+    accelerators_report_dir: $site/reports
+    accelerators_spec:
+      version: 1
+      devices:
+        - name: gpus
+          select: {type: gpu}
+      register:
+        placement: {endpoint: "$url", token: admin, create_root: true}
+        kubernetes: {target: manifests, manifest_dir: $site/manifests}
+EOF
+        for pass in 1 2; do
+            run env ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i "$site/hosts.yml" \
+                openaccel.cyborg.site >"$site/run$pass.log"
+            rc=$?
+            say "run $pass: exit status $rc; output in $site/run$pass.log"
+            [ $rc -eq 0 ] || { tail -n 40 "$site/run$pass.log"; exit 1; }
+            sed -n '/^PLAY RECAP/,$p' "$site/run$pass.log" | grep -v '^$'
+        done
+        say "checking: manifests written, reports fleet-summary.md and sim-t4.json, run 2 changed=0"
+        [ -n "$(find "$site/manifests" -type f 2>/dev/null | head -n1)" ] \
+            || { say "ERROR: no manifests in $site/manifests"; exit 1; }
+        for f in fleet-summary.md sim-t4.json; do
+            [ -s "$site/reports/$f" ] || { say "ERROR: no $f in $site/reports"; exit 1; }
+        done
+        grep -Eq '^sim-t4 +: ok=[0-9]+ +changed=0 ' "$site/run2.log" \
+            || { say "ERROR: the second run changed something on sim-t4"; exit 1; }
     )
+}
+
+# stop_placement WORKDIR: stop what "servers.py start --workdir WORKDIR" started, and wait for it
+stop_placement() {
+    local wd=$1 pid
+    [ -f "$wd/placement/pid" ] || return 0
+    pid=$(cat "$wd/placement/pid")
+    if [ -f "$wd/servers.json" ]; then
+        "$REPO/.venv/bin/python" "$REPO/tests/servers/servers.py" stop --workdir "$wd" >/dev/null
+    else
+        kill "$pid" 2>/dev/null
+    fi
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
+    say "WARNING: Placement (pid $pid) still running after 10 s"
+}
+
+# galaxy_ee DIR TARBALL: ansible-builder create of execution-environment.yml (with the files it
+# names and the built tarball beside it, as a release would have them) writes a build context
+galaxy_ee() {
+    local ee=$1 tarball=$2 context=$1/context
+    mkdir -p "$ee"
+    cp execution-environment.yml requirements.yml requirements.txt bindep.txt "$tarball" "$ee/" || return 1
+    run ansible-builder create --file "$ee/execution-environment.yml" --context "$context" || return 1
+    say "checking: $context has a Containerfile and the collection tarball"
+    [ -f "$context/Containerfile" ] || [ -f "$context/Dockerfile" ] \
+        || { say "ERROR: no Containerfile or Dockerfile in $context"; return 1; }
+    [ -f "$context/_build/collection/$(basename "$tarball")" ] \
+        || { say "ERROR: $(basename "$tarball") is not in $context/_build/collection"; return 1; }
 }
 
 stage_molecule() { need_venv .venv && run bash scripts/molecule.sh; }

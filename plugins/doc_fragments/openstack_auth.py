@@ -47,7 +47,7 @@ options:
     type: bool
     aliases: [verify]
   ca_cert:
-    description: CA bundle to verify the Keystone and service certificates with (and O(url) downloads, where a module has one).
+    description: CA bundle to verify the Keystone and service certificates with (and HTTPS downloads, where a module makes them).
     type: str
     aliases: [cacert]
   client_cert:

@@ -22,7 +22,7 @@ description:
     bitstream for a device that is not an FPGA, more VFs than the device supports, vfio on a
     device the host needs (O(protected_devices)).
   - Returns what each selector claimed and the per-device desired state the
-    M(openaccel.cyborg.accelerators) role works from.
+    P(openaccel.cyborg.accelerators#role) role works from.
 author:
   - openaccel.cyborg developers (@openaccel)
 extends_documentation_fragment:
