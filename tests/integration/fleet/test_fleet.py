@@ -222,8 +222,14 @@ def test_converge_drift_heal(fleet):
     assert fpga["stages"]["flash"]["targets"] == [FPGA_PF], fpga
     assert a100["mode"] == "plan" and "mig" in a100["drift"], a100
     assert a100["stages"]["mig"]["targets"] == ["fleet"], a100
+    # registration drift that only follows from the hardware the converge will change first is
+    # marked provisional; the trait removed by hand on the T4 host is not
+    assert t4["stages"]["placement"]["provisional"] is False, t4
+    assert fpga["stages"]["placement"]["provisional"] is True, fpga
+    assert qat["stages"]["kubernetes"]["provisional"] is True, qat
     summary = (fleet["base"] / "reports" / "fleet-summary.md").read_text()
     assert all("**%s**" % h in summary for h in hosts), summary
+    assert "\u2020 compared with the devices as they are now" in summary, summary
 
     # 4. the next converge heals it, and the report is clean again
     recap, out = _play(fleet, inv, "openaccel.cyborg.site")
