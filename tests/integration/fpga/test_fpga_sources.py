@@ -148,7 +148,10 @@ def test_url_download_is_cached_by_digest(dfl, server):
     data = fx.gbs_bytes()
     server.files["nlb0.gbs"] = data
     args = {"device": PF, "url": server.url + "/files/nlb0.gbs", "checksum": fx.sha256(data)}
-    downloads = lambda: sum(1 for path, _token in server.requests if path.startswith("/files/"))
+
+    def downloads():
+        return sum(1 for path, _token in server.requests if path.startswith("/files/"))
+
     code, res = dfl.module(args, check=True)
     assert code == 0 and res["changed"] and res["bitstream"]["cached"] is False
     assert not os.path.exists(dfl.cache_dir)        # check mode wrote nothing
