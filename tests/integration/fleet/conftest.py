@@ -24,7 +24,7 @@ FPGA_HOST, FPGA_PF = "sim-fpga", "0000:3b:00.0"
 
 BIN = os.path.dirname(sys.executable)
 STUBS = os.path.join(ROOT, "tests", "fixtures", "tools")
-NVML_MIG = os.path.join(ROOT, "tests", "fixtures", "nvml_mig")
+NVML_SHIM = os.path.join(ROOT, "tests", "fixtures", "nvml_shim")
 
 
 def tool_env(base, roots):
@@ -39,7 +39,7 @@ def tool_env(base, roots):
     env.update(
         PATH=os.pathsep.join([STUBS, BIN, env.get("PATH", "")]),
         OPENACCEL_STUB_SYSFS=roots[FPGA_HOST], OPENACCEL_STUB_LOG=str(base / "stub-calls.jsonl"),
-        PYTHONPATH=os.pathsep.join([ROOT, os.path.join(NVML_MIG, "shim")]),
+        PYTHONPATH=os.pathsep.join([ROOT, NVML_SHIM]),
         OPENACCEL_FAKE_NVML_CAPTURE=MIG_CAPTURE,
         OPENACCEL_FAKE_MIG_STATE=str(base / "mig-state.json"))
     return env

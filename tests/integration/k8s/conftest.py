@@ -3,9 +3,11 @@ import uuid
 
 import pytest
 
-from k8s_helpers import ensure_collection_link  # noqa: F401  (imports set sys.path too)
+# imported for its side effect: it puts the repository on sys.path
+import k8s_helpers  # noqa: F401 pylint: disable=unused-import
 
-from tests.k8s_apiserver import K8sTestServer
+from tests.integration.ansible_run import ensure_collection_link  # noqa: E402
+from tests.k8s_apiserver import K8sTestServer  # noqa: E402
 
 ensure_collection_link()
 

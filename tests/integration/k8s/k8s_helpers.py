@@ -11,8 +11,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from tests.integration.ansible_run import (  # noqa: E402,F401  (conftest takes the link helper from here)
-    ensure_collection_link, run_playbook_for_result)
+from tests.integration.ansible_run import run_playbook_for_result  # noqa: E402
 from tests.k8s_apiserver import rules  # noqa: E402
 from tests.k8s_apiserver.openapi import OpenAPI  # noqa: E402
 

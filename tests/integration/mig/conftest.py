@@ -1,5 +1,5 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""gpu_mig through Ansible with the MIG fake NVML (shim on PYTHONPATH), its state in a JSON
+"""gpu_mig through Ansible with the MIG fake NVML (tests/fixtures/nvml_shim on PYTHONPATH), its state in a JSON
 file that persists between runs, and the stub nvidia-smi (GPU reset) on PATH."""
 
 import json
@@ -12,6 +12,7 @@ import pytest
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
 FIXTURES = os.path.join(REPO, "tests", "fixtures", "nvml_mig")
+NVML_SHIM = os.path.join(REPO, "tests", "fixtures", "nvml_shim")
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mig.yml")
 
 sys.path.insert(0, REPO)
@@ -33,7 +34,7 @@ class MigHost(object):
                                                           "callback_plugins"),
                     ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="false",
                     ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
-                    PYTHONPATH=REPO + os.pathsep + os.path.join(FIXTURES, "shim"),
+                    PYTHONPATH=REPO + os.pathsep + NVML_SHIM,
                     OPENACCEL_FAKE_NVML_CAPTURE=self.capture,
                     OPENACCEL_FAKE_MIG_STATE=self.state_file,
                     PATH=os.path.join(FIXTURES, "bin") + os.pathsep + os.environ["PATH"])

@@ -8,10 +8,13 @@ import time
 import pytest
 import yaml
 
+
 from ansible_collections.openaccel.cyborg.plugins.module_utils import _fpga_program_tools as tools
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_lock import (
     CardLock, LockTimeout, StagedState, lock_path)
 from ansible_collections.openaccel.cyborg.plugins.modules import fpga_program as mod
+from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (
+    assert_spec_matches_docs, documented_options)
 
 
 def test_lock_excludes_and_times_out_naming_the_holder(tmp_path):
@@ -142,17 +145,12 @@ def test_fpga_manager_without_firmware_attribute_is_refused(tmp_path):
 
 
 def test_every_option_is_documented_with_matching_type_and_default():
-    doc = yaml.safe_load(mod.DOCUMENTATION)
+    doc, opts = documented_options(mod)
     spec = mod.argument_spec()
-    assert set(spec) == set(doc["options"])
-    for name, s in spec.items():
-        opt = doc["options"][name]
-        assert opt["type"] == s["type"], name
-        assert opt.get("default") == s.get("default"), name
-        assert sorted(opt.get("aliases", [])) == sorted(s.get("aliases", [])), name
-        assert opt.get("choices") == s.get("choices"), name
+    assert_spec_matches_docs(spec, opts)
     assert set(doc["options"]["glance"]["suboptions"]) == set(spec["glance"]["options"])
-    assert doc["extends_documentation_fragment"] == ["openaccel.cyborg.attributes"]
+    assert doc["extends_documentation_fragment"] == ["openaccel.cyborg.attributes",
+                                                     "openaccel.cyborg.openstack_auth"]
     assert set(doc["attributes"]) == {"check_mode", "diff_mode", "idempotent"}
     assert all(a["support"] == "full" for a in doc["attributes"].values())
     assert yaml.safe_load(mod.EXAMPLES) and yaml.safe_load(mod.RETURN)

@@ -1,26 +1,18 @@
 """Unit tests: the module's documentation matches its argument spec."""
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.doc_fragments import placement as fragment
 from ansible_collections.openaccel.cyborg.plugins.modules import placement_provider_tree as mod
+from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (
+    assert_spec_matches_docs, documented_options)
 
 
 def _doc_options():
-    doc = yaml.safe_load(mod.DOCUMENTATION)
-    opts = dict(doc["options"])
-    opts.update(yaml.safe_load(fragment.ModuleDocFragment.DOCUMENTATION)["options"])
-    return doc, opts
+    return documented_options(mod)
 
 
 def test_every_option_is_documented_with_matching_type_and_default():
     doc, opts = _doc_options()
-    spec = mod.argument_spec()
-    assert set(spec) == set(opts)
-    for name, s in spec.items():
-        assert opts[name]["type"] == s["type"], name
-        assert opts[name].get("default") == s.get("default"), name
-        assert sorted(opts[name].get("aliases", [])) == sorted(s.get("aliases", [])), name
-        assert opts[name].get("choices") == s.get("choices"), name
+    assert_spec_matches_docs(mod.argument_spec(), opts)
 
 
 def test_secrets_are_no_log():
