@@ -42,6 +42,7 @@ sanity-newest: bootstrap
 bench: bootstrap-main
 	. scripts/test-env.sh && python benchmarks/discovery_bench.py
 	. scripts/test-env.sh && python benchmarks/placement_bench.py --devices 30
+	. scripts/test-env.sh && python benchmarks/fleet_bench.py --hosts 10,50,100
 
 changelog: bootstrap-main
 	. scripts/test-env.sh && antsibull-changelog lint
