@@ -15,7 +15,7 @@ from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_sche
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 CORPUS = os.path.join(ROOT, "tests", "fixtures", "bad_specs")
 BAD = sorted(glob.glob(os.path.join(CORPUS, "[0-9]*.yml")))
-EXAMPLES = [os.path.join(ROOT, "inventories", d, "group_vars", "all", "accelerators.yml")
+EXAMPLE_SPECS = [os.path.join(ROOT, "inventories", d, "group_vars", "all", "accelerators.yml")
             for d in ("demo", "openstack-example", "k8s-example")]
 SHA = "sha256:" + "ab" * 32
 
@@ -114,7 +114,7 @@ def _rendered(value):
     return value
 
 
-@pytest.mark.parametrize("path", [p for p in EXAMPLES if os.path.exists(p)])
+@pytest.mark.parametrize("path", [p for p in EXAMPLE_SPECS if os.path.exists(p)])
 def test_example_inventories_are_valid(path):
     assert schema.validate_schema(_rendered(_load(path)["accelerators_spec"])) == []
 
@@ -163,7 +163,7 @@ def test_action_plugin_matches_devices(tmp_path):
 
 
 def test_k8s_example_claims_each_gpu_once():
-    spec = _load(EXAMPLES[2])["accelerators_spec"]
+    spec = _load(EXAMPLE_SPECS[2])["accelerators_spec"]
     devices = _load(os.path.join(CORPUS, "_devices.yml"))
     _assignments, selectors, errors = match.resolve(spec, devices)
     assert errors == []
