@@ -105,7 +105,7 @@ class _Functions(object):
         self.sysfs = sysfs
         self.classifier = classifier
         self._devices_dir = sysfs.device_path("")
-        self._idents = {}   # modalias -> identity
+        self._idents = {}   # modalias -> identity parsed from it
         self._rules = {}    # (modalias, sriov capable) -> rule or None
         self._vf_parents = {}  # VF address -> PF address, from the PFs' virtfn links
 
@@ -122,16 +122,18 @@ class _Functions(object):
         return sriov
 
     def _identity(self, dev, modalias, errors):
-        ident = self._idents.get(modalias)
+        """(identity, cache key): the key is the modalias when the identity came from it;
+        an identity read from the attribute files is never shared (key None)."""
+        ident = self._idents.get(modalias) if modalias else None
         if ident is None:
-            ident = _pci.read_identity(self.sysfs, dev, modalias, errors)
-            if modalias and not errors:
-                self._idents[modalias] = ident
-        return ident
+            ident = _pci.identity_from_modalias(modalias)
+            if ident is None:
+                return _pci.read_identity_files(self.sysfs, dev, errors), None
+            self._idents[modalias] = ident
+        return ident, modalias
 
-    def _rule(self, modalias, ident, sriov_capable):
-        key = (modalias, sriov_capable)
-        rule = self._rules.get(key, _UNKNOWN) if modalias else _UNKNOWN
+    def _rule(self, key, ident, sriov_capable):
+        rule = self._rules.get((key, sriov_capable), _UNKNOWN) if key else _UNKNOWN
         if rule is not _UNKNOWN:
             return rule
         rule = self.classifier.match(dict(ident, sriov_capable=sriov_capable))
@@ -139,26 +141,25 @@ class _Functions(object):
             rule = _UNREADABLE_RULE
         if rule is not None and not rule.get("accelerator", True):
             rule = None
-        if modalias and ident["class_code"] is not None:
-            self._rules[key] = rule
+        if key:
+            self._rules[(key, sriov_capable)] = rule
         return rule
 
     def record(self, address, summary):
         """The record of one function, or None when it is not an accelerator."""
         errors = []
         dev = self._devices_dir + address
-        modalias = _pci.read_modalias(dev)
-        ident = self._idents.get(modalias) or self._identity(dev, modalias, errors)
+        ident, key = self._identity(dev, _pci.read_modalias(dev), errors)
         if ident["vendor_id"] is None and not _pci.device_exists(self.sysfs, address):
             return _vanished(address.lower(), errors)
         klass = ident["class_code"]
         if klass is not None and klass.startswith("02"):
             # Network functions are accelerators only with SR-IOV (a PF with VFs, or a VF).
             sriov = self._sriov(dev, address, errors)
-            rule = self._rule(modalias, ident, sriov is not None)
+            rule = self._rule(key, ident, sriov is not None)
         else:
             sriov = _UNKNOWN
-            rule = self._rule(modalias, ident, False)
+            rule = self._rule(key, ident, False)
         if rule is None:
             summary.skip(address.lower(), klass, errors)
             return None

@@ -51,15 +51,9 @@ def _identity(found):
     }
 
 
-def _identity_from_modalias(text):
-    """Ids and class from the kernel's fixed ``modalias`` layout; ValueError otherwise."""
-    found = _MODALIAS.match(text)
-    if found is None:
-        raise ValueError("unexpected modalias %r" % text)
-    return _identity(found)
-
-
-def _identity_from_files(sysfs, dev, errors):
+def read_identity_files(sysfs, dev, errors):
+    """Ids and class from the separate attribute files (a tree without a usable
+    ``modalias``). Attributes that cannot be read are appended to ``errors`` and left None."""
     ident = {}
     for key, attr, digits, required in (
             ("vendor_id", "vendor", 4, True), ("device_id", "device", 4, True),
@@ -87,17 +81,10 @@ def read_modalias(dev):
         return None
 
 
-def read_identity(sysfs, dev, modalias, errors):
-    """Ids and class of the function in directory ``dev``: all that classification needs.
-
-    The kernel's ``modalias`` has them all; a tree without it (or with an odd one)
-    falls back to the attribute files. Attributes that cannot be read are appended to
-    ``errors`` and left None.
-    """
+def identity_from_modalias(modalias):
+    """Ids and class from the kernel's ``modalias`` text, or None when it is odd or absent."""
     found = _MODALIAS.match(modalias) if modalias else None
-    if found is not None:
-        return _identity(found)
-    return _identity_from_files(sysfs, dev, errors)
+    return _identity(found) if found is not None else None
 
 
 def _int_at(path, errors):

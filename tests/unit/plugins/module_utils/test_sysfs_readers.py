@@ -12,7 +12,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._amd_kfd import g
 from ansible_collections.openaccel.cyborg.plugins.module_utils._classify import RuleError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import DiscoveryError, discover
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import normalize_id
-from ansible_collections.openaccel.cyborg.plugins.module_utils._pci import _identity_from_modalias
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci import identity_from_modalias
 
 
 @pytest.mark.parametrize("version, target", [(90010, "gfx90a"), (90402, "gfx942"),
@@ -79,11 +79,11 @@ def test_bad_rule_fails_before_reading(tmp_path):
 
 
 def test_modalias_is_parsed_at_the_kernel_offsets():
-    ident = _identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00")
+    ident = identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00")
     assert ident == {"vendor_id": "10de", "device_id": "2330", "subsystem_vendor_id": "10de",
                      "subsystem_device_id": "16c1", "class_code": "030200"}
-    with pytest.raises(ValueError):
-        _identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1xx03sc02i00")
+    assert identity_from_modalias("pci:v000010DEd00002330sv000010DEsd000016C1xx03sc02i00") is None
+    assert identity_from_modalias("") is None and identity_from_modalias(None) is None
 
 
 def _link(dev, name, target_address):
@@ -118,3 +118,16 @@ def test_functions_sharing_a_modalias_keep_their_own_state(tmp_path):
     assert by_address["0000:3b:01.0"]["sriov"]["physfn"] == "0000:3b:00.0"
     assert all(by_address[a]["function"] == "vf" for a in ("0000:3b:01.0", "0000:5e:01.1"))
     assert summary["accelerator_count"] == 5
+
+
+def test_an_odd_modalias_is_never_shared_between_functions(tmp_path):
+    """Identities read from the attribute files (modalias unusable) stay per function."""
+    root = str(tmp_path)
+    odd = "pci:garbage\n"
+    _function(root, "0000:01:00.0", {"modalias": odd, "vendor": "0x10de\n", "device": "0x2330\n",
+                                     "class": "0x030200\n"})
+    _function(root, "0000:02:00.0", {"modalias": odd, "vendor": "0x1da3\n", "device": "0x1020\n",
+                                     "class": "0x120000\n"})
+    records, _summary = discover(root, pci_ids_path=None)
+    assert [(r["address"], r["vendor_id"], r["type"]) for r in records] == [
+        ("0000:01:00.0", "10de", "gpu"), ("0000:02:00.0", "1da3", "ai")]
