@@ -16,7 +16,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
 CORPUS = os.path.join(ROOT, "tests", "fixtures", "bad_specs")
 BAD = sorted(glob.glob(os.path.join(CORPUS, "[0-9]*.yml")))
 EXAMPLE_SPECS = [os.path.join(ROOT, "inventories", d, "group_vars", "all", "accelerators.yml")
-            for d in ("demo", "openstack-example", "k8s-example")]
+                 for d in ("demo", "openstack-example", "k8s-example")]
 SHA = "sha256:" + "ab" * 32
 
 
