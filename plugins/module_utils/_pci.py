@@ -11,10 +11,9 @@ the fallback, and everything else is read only for accelerators.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import os
 import re
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
+from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs, SysfsError
 
 PCI_DEVICES = ("bus", "pci", "devices")
 _HEX = re.compile(r"^[0-9a-f]+$")
@@ -69,16 +68,8 @@ def read_identity_files(sysfs, dev, errors):
 
 
 def read_modalias(dev):
-    """Text of the function's ``modalias`` (read inline: this runs for every function of
-    the host), or None when it cannot be read."""
-    try:
-        fd = os.open(dev + "/modalias", os.O_RDONLY)
-        try:
-            return os.read(fd, 256).decode("ascii", "replace")
-        finally:
-            os.close(fd)
-    except OSError:
-        return None
+    """Text of the function's ``modalias``, or None when it cannot be read."""
+    return Sysfs.read_optional_at(dev + "/modalias")
 
 
 def identity_from_modalias(modalias):
@@ -89,29 +80,17 @@ def identity_from_modalias(modalias):
 
 def _int_at(path, errors):
     """Integer attribute; None when absent, unreadable or empty (garbage goes to errors)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            value = os.read(fd, 64).strip()
-        finally:
-            os.close(fd)
-    except OSError:
-        return None
+    value = Sysfs.read_optional_at(path)
     if not value:
         return None
     try:
         return int(value, 0)
     except ValueError:
-        errors.append("%s: not an integer: %r" % (path.rsplit("/", 1)[-1],
-                                                  value.decode("utf-8", "replace")))
+        errors.append("%s: not an integer: %r" % (path.rsplit("/", 1)[-1], value))
         return None
 
 
-def _link_name(path):
-    try:
-        return os.readlink(path).rsplit("/", 1)[-1]
-    except OSError:
-        return None
+_link_name = Sysfs.link_name_at
 
 
 def _virtfn_names(dev, num_vfs):
@@ -119,10 +98,7 @@ def _virtfn_names(dev, num_vfs):
     directory is listed only when sriov_numvfs could not be read."""
     if num_vfs is not None:
         return ["virtfn%d" % index for index in range(num_vfs)]
-    try:
-        names = os.listdir(dev)
-    except OSError:
-        return []
+    names = Sysfs.listdir_at(dev)
     return [name for _index, name in sorted(
         (int(name[6:]), name) for name in names if name.startswith("virtfn") and name[6:].isdigit())]
 

@@ -60,7 +60,7 @@ class Sysfs(object):
     def link_name_at(path):
         """Last component of a symlink's target (``driver`` -> ``nvidia``), None if absent."""
         try:
-            return os.path.basename(os.readlink(path))
+            return os.readlink(path).rsplit("/", 1)[-1]
         except OSError:
             return None
 
