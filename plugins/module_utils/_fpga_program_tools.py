@@ -21,6 +21,7 @@ import signal
 import subprocess
 import time
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
 
@@ -100,38 +101,7 @@ def looks_busy(result):
 
 def device_users(dev_nodes, proc_root="/proc"):
     """{pid: command} of processes holding one of ``dev_nodes`` open (best effort)."""
-    wanted = set(n for n in dev_nodes if n)
-    users = {}
-    if not wanted:
-        return users
-    try:
-        pids = [p for p in os.listdir(proc_root) if p.isdigit()]
-    except OSError:
-        return users
-    for pid in pids:
-        if int(pid) == os.getpid():
-            continue
-        fd_dir = os.path.join(proc_root, pid, "fd")
-        try:
-            fds = os.listdir(fd_dir)
-        except OSError:
-            continue
-        for fd in fds:
-            try:
-                if os.readlink(os.path.join(fd_dir, fd)) in wanted:
-                    users[int(pid)] = _comm(proc_root, pid)
-                    break
-            except OSError:
-                continue
-    return users
-
-
-def _comm(proc_root, pid):
-    try:
-        with open(os.path.join(proc_root, pid, "comm")) as handle:
-            return handle.read().strip()
-    except (IOError, OSError):
-        return "?"
+    return open_file_users(dev_nodes, proc_root)
 
 
 # -- Linux fpga_manager ---------------------------------------------------------------

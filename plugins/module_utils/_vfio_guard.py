@@ -20,6 +20,8 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
+
 _ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
 
 
@@ -150,12 +152,8 @@ class HostGuard(object):
 
     def vfio_group_users(self, group):
         """['pid (comm)'] of processes holding /dev/vfio/<group> open."""
-        target = "/dev/vfio/%s" % group
-        users = []
-        try:
-            pids = [p for p in os.listdir(self.proc) if p.isdigit()]
-        except OSError:
-            return users
+        users = open_file_users(["/dev/vfio/%s" % group], self.proc)
+        return ["%d (%s)" % (pid, users[pid]) for pid in sorted(users)]
         for pid in sorted(pids, key=int):
             fd_dir = os.path.join(self.proc, pid, "fd")
             try:
