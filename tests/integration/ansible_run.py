@@ -16,11 +16,15 @@ def ensure_collection_link():
         os.symlink("../..", link)
 
 
+def _collection_env():
+    """This process's environment with this checkout's collection and quiet warnings."""
+    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT, ANSIBLE_NOCOLOR="1",
+                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+
+
 def playbook_env(extra=None):
     """Environment of an ansible-playbook run on localhost with this checkout's collection."""
-    return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=ROOT, ANSIBLE_NOCOLOR="1",
-                ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-                ANSIBLE_PYTHON_INTERPRETER=sys.executable, **(extra or {}))
+    return dict(_collection_env(), ANSIBLE_PYTHON_INTERPRETER=sys.executable, **(extra or {}))
 
 
 def run_playbook_for_result(workdir, name, playbook, variables, check=False, diff=False,
@@ -45,3 +49,48 @@ def run_playbook_for_result(workdir, name, playbook, variables, check=False, dif
                           cwd=str(workdir), check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(result_file.read_text()), proc.stdout
+
+
+BIN = os.path.dirname(sys.executable)
+CALLBACKS = os.path.join(ROOT, "tests", "integration", "callback_plugins")
+
+
+def json_results_env(*extra):
+    """Environment of ansible / ansible-playbook runs whose stdout is one JSON document (the
+    json_results callback), with this checkout's collection; ``extra`` dicts go on top."""
+    env = dict(_collection_env(), ANSIBLE_STDOUT_CALLBACK="json_results",
+               ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+    for more in extra:
+        env.update(more)
+    return env
+
+
+def module_argv(module, args, flags=()):
+    """``ansible localhost -m <module> -a <args>`` on the local connection, this interpreter."""
+    return [os.path.join(BIN, "ansible"), "localhost", "-c", "local",
+            "-e", "ansible_python_interpreter=%s" % sys.executable,
+            "-m", module, "-a", json.dumps(args)] + list(flags)
+
+
+def parse_json_results(stdout, stderr=""):
+    try:
+        return json.loads(stdout)
+    except ValueError:
+        raise AssertionError("no JSON from ansible: %s\n%s" % (stdout, stderr))
+
+
+def localhost_result(out):
+    """The one task result of an ad-hoc ``ansible localhost -m`` run."""
+    return out["plays"][0]["tasks"][0]["hosts"]["localhost"]
+
+
+def run_json(argv, env):
+    """(rc, parsed json_results stdout) of an ansible or ansible-playbook command."""
+    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return proc.returncode, parse_json_results(proc.stdout, proc.stderr)
+
+
+def run_module_json(module, args, env, flags=()):
+    """(rc, result) of ``ansible localhost -m <module>``."""
+    rc, out = run_json(module_argv(module, args, flags), env)
+    return rc, localhost_result(out)

@@ -3,11 +3,11 @@
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
+from tests.integration.ansible_run import json_results_env, run_json, run_module_json
 from tests.integration.discovery.conftest import REPO
 
 BIN = os.path.dirname(sys.executable)
@@ -15,30 +15,16 @@ NVML_SHIM = os.path.join(REPO, "tests", "fixtures", "nvml_shim")
 
 
 def ansible_env(**extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=REPO, ANSIBLE_STDOUT_CALLBACK="json_results",
-               ANSIBLE_CALLBACK_PLUGINS=os.path.join(REPO, "tests", "integration", "callback_plugins"),
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1")
-    env.update(extra)
-    return env
+    return json_results_env(extra)
 
 
 def run_playbook(inventory, *args, **env):
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", inventory,
-                           "openaccel.cyborg.discover"] + list(args),
-                          cwd=REPO, env=ansible_env(**env), capture_output=True, text=True,
-                          check=False)
-    return proc.returncode, json.loads(proc.stdout)
+    return run_json([os.path.join(BIN, "ansible-playbook"), "-i", inventory,
+                     "openaccel.cyborg.discover"] + list(args), ansible_env(**env))
 
 
 def run_module(args, **env):
-    proc = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local",
-                           "-e", "ansible_python_interpreter=%s" % sys.executable,
-                           "-m", "openaccel.cyborg.accelerator_facts", "-a", json.dumps(args)],
-                          cwd=REPO, env=ansible_env(**env), capture_output=True, text=True,
-                          check=False)
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-    return proc.returncode, result
+    return run_module_json("openaccel.cyborg.accelerator_facts", args, ansible_env(**env))
 
 
 @pytest.fixture

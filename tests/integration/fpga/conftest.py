@@ -12,6 +12,8 @@ import pytest
 
 from tests.fixtures import bitstreams as fx
 from tests.fixtures.hwsim import build
+from tests.integration.ansible_run import (
+    json_results_env, localhost_result, module_argv, parse_json_results, run_json)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BIN = os.path.dirname(sys.executable)
@@ -66,24 +68,16 @@ class Host(object):
         return args
 
     def module(self, args, check=False, diff=False, env=None, wait=True):
-        cmd = [os.path.join(BIN, "ansible"), "localhost", "-c", "local",
-               "-e", "ansible_python_interpreter=%s" % sys.executable,
-               "-m", MODULE, "-a", json.dumps(self.args(**args))]
+        cmd = module_argv(MODULE, self.args(**args))
         cmd += (["--check"] if check else []) + (["--diff"] if diff else [])
         proc = subprocess.Popen(cmd, cwd=REPO, env=ansible_env(self.env, env or {}),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         return Run(proc) if not wait else Run(proc).result()
 
     def playbook(self, path, *flags, env=None):
-        proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,",
-                               "-c", "local", "-e", "ansible_python_interpreter=%s" % sys.executable,
-                               path] + list(flags),
-                              cwd=REPO, env=ansible_env(self.env, env or {}),
-                              capture_output=True, text=True, check=False)
-        try:
-            return proc.returncode, json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("no JSON from ansible-playbook: %s %s" % (proc.stdout, proc.stderr))
+        return run_json([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                         "-e", "ansible_python_interpreter=%s" % sys.executable, path] + list(flags),
+                         ansible_env(self.env, env or {}))
 
 
 class Run(object):
@@ -92,19 +86,11 @@ class Run(object):
 
     def result(self):
         out, err = self.proc.communicate(timeout=120)
-        try:
-            res = json.loads(out)["plays"][0]["tasks"][0]["hosts"]["localhost"]
-        except (ValueError, KeyError, IndexError):
-            raise AssertionError("no JSON result from ansible: %s %s" % (out, err))
-        return self.proc.returncode, res
+        return self.proc.returncode, localhost_result(parse_json_results(out, err))
 
 
 def ansible_env(*extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=REPO, ANSIBLE_STDOUT_CALLBACK="json_results",
-               ANSIBLE_CALLBACK_PLUGINS=os.path.join(REPO, "tests", "integration", "callback_plugins"),
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable)
+    env = json_results_env({"ANSIBLE_PYTHON_INTERPRETER": sys.executable})
     # the stubs are "#!/usr/bin/env python" scripts: this interpreter's bin dir comes next
     env["PATH"] = os.pathsep.join([STUBS, BIN, env.get("PATH", "")])
     for key in [k for k in env if k.startswith("OPENACCEL_STUB_")]:

@@ -4,7 +4,6 @@ file that persists between runs, and the stub nvidia-smi (GPU reset) on PATH."""
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
@@ -17,6 +16,7 @@ PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mig.yml")
 
 sys.path.insert(0, REPO)
 from tests.fixtures.nvml_mig import mig_state  # noqa: E402
+from tests.integration.ansible_run import json_results_env, run_json, run_module_json  # noqa: E402
 
 
 class MigHost(object):
@@ -28,16 +28,11 @@ class MigHost(object):
         self.tmp_path = tmp_path
 
     def env(self):
-        return dict(os.environ, ANSIBLE_COLLECTIONS_PATH=REPO,
-                    ANSIBLE_STDOUT_CALLBACK="json_results",
-                    ANSIBLE_CALLBACK_PLUGINS=os.path.join(REPO, "tests", "integration",
-                                                          "callback_plugins"),
-                    ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="false",
-                    ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
-                    PYTHONPATH=REPO + os.pathsep + NVML_SHIM,
-                    OPENACCEL_FAKE_NVML_CAPTURE=self.capture,
-                    OPENACCEL_FAKE_MIG_STATE=self.state_file,
-                    PATH=os.path.join(FIXTURES, "bin") + os.pathsep + os.environ["PATH"])
+        return json_results_env({
+            "PYTHONPATH": REPO + os.pathsep + NVML_SHIM,
+            "OPENACCEL_FAKE_NVML_CAPTURE": self.capture,
+            "OPENACCEL_FAKE_MIG_STATE": self.state_file,
+            "PATH": os.path.join(FIXTURES, "bin") + os.pathsep + os.environ["PATH"]})
 
     @property
     def state(self):
@@ -56,32 +51,16 @@ class MigHost(object):
         return len(self.state.get("log", []))
 
     def module(self, args, *flags):
-        proc = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local",
-                               "-e", "ansible_python_interpreter=%s" % sys.executable,
-                               "-m", "openaccel.cyborg.gpu_mig", "-a", json.dumps(args)]
-                              + list(flags), cwd=REPO, env=self.env(), capture_output=True,
-                              check=False, text=True)
-        try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("no JSON from ansible: %s %s" % (proc.stdout, proc.stderr))
-        return proc.returncode, out["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        return run_module_json("openaccel.cyborg.gpu_mig", args, self.env(), flags)
 
     def playbook(self, config, selected, *flags, **extra):
         variables = dict(mig_config=config, mig_selected=selected, mig_allow_reset=False)
         variables.update(extra)
         vars_file = self.tmp_path / "mig-vars.json"
         vars_file.write_text(json.dumps(variables))
-        proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,",
-                               "-c", "local", "-e", "ansible_python_interpreter=%s"
-                               % sys.executable, "-e", "@%s" % vars_file, PLAYBOOK]
-                              + list(flags), cwd=REPO, env=self.env(), capture_output=True,
-                              check=False, text=True)
-        try:
-            out = json.loads(proc.stdout)
-        except ValueError:
-            raise AssertionError("no JSON from ansible: %s %s" % (proc.stdout, proc.stderr))
-        return proc.returncode, out
+        return run_json([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                         "-e", "ansible_python_interpreter=%s" % sys.executable,
+                         "-e", "@%s" % vars_file, PLAYBOOK] + list(flags), self.env())
 
 
 @pytest.fixture

@@ -2,14 +2,13 @@
 """pci_sriov / vfio_bind / the sriov and vfio roles run by Ansible against a fake sysfs tree,
 with tests/fixtures/kernel_sim playing the kernel."""
 
-import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 from tests.fixtures.hwsim import build
+from tests.integration.ansible_run import json_results_env, run_json, run_module_json
 from tests.fixtures.kernel_sim import KernelSim, tree
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -19,39 +18,19 @@ E810_VFS = ["0000:a2:01.%d" % i for i in range(4)]
 
 
 def ansible_env(**extra):
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=REPO, ANSIBLE_STDOUT_CALLBACK="json_results",
-               ANSIBLE_CALLBACK_PLUGINS=os.path.join(REPO, "tests", "integration", "callback_plugins"),
-               ANSIBLE_LOAD_CALLBACK_PLUGINS="1", ANSIBLE_LOCALHOST_WARNING="false",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="false", ANSIBLE_NOCOLOR="1",
-               ANSIBLE_ROLES_PATH=os.path.join(REPO, "roles"))
-    env.update(extra)
-    return env
+    return json_results_env({"ANSIBLE_ROLES_PATH": os.path.join(REPO, "roles")}, extra)
 
 
 def run_module(module, args, *flags, **env):
     """(rc, result) of `ansible localhost -m openaccel.cyborg.<module>`."""
-    proc = subprocess.run([os.path.join(BIN, "ansible"), "localhost", "-c", "local",
-                           "-e", "ansible_python_interpreter=%s" % sys.executable,
-                           "-m", "openaccel.cyborg." + module, "-a", json.dumps(args)]
-                          + list(flags), cwd=REPO, env=ansible_env(**env), check=False,
-                          capture_output=True, text=True)
-    try:
-        out = json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("no JSON from ansible: %s\n%s" % (proc.stdout, proc.stderr))
-    return proc.returncode, out["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    return run_module_json("openaccel.cyborg." + module, args, ansible_env(**env), flags)
 
 
 def run_playbook(path, *flags, **env):
     """(rc, parsed json_results output) of ansible-playbook on localhost."""
-    proc = subprocess.run([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                           "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)]
-                          + list(flags), cwd=REPO, env=ansible_env(**env), check=False,
-                          capture_output=True, text=True)
-    try:
-        return proc.returncode, json.loads(proc.stdout)
-    except ValueError:
-        raise AssertionError("no JSON from ansible-playbook: %s\n%s" % (proc.stdout, proc.stderr))
+    return run_json([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                     "-e", "ansible_python_interpreter=%s" % sys.executable, str(path)]
+                    + list(flags), ansible_env(**env))
 
 
 def task_results(out, host="localhost"):
