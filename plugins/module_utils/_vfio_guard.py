@@ -154,18 +154,3 @@ class HostGuard(object):
         """['pid (comm)'] of processes holding /dev/vfio/<group> open."""
         users = open_file_users(["/dev/vfio/%s" % group], self.proc)
         return ["%d (%s)" % (pid, users[pid]) for pid in sorted(users)]
-        for pid in sorted(pids, key=int):
-            fd_dir = os.path.join(self.proc, pid, "fd")
-            try:
-                fds = os.listdir(fd_dir)
-            except OSError:
-                continue
-            for fd in fds:
-                try:
-                    if os.readlink(os.path.join(fd_dir, fd)) == target:
-                        comm = (_lines(os.path.join(self.proc, pid, "comm")) or ["?"])[0]
-                        users.append("%s (%s)" % (pid, comm))
-                        break
-                except OSError:
-                    continue
-        return users

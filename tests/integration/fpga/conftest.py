@@ -75,9 +75,9 @@ class Host(object):
         return Run(proc) if not wait else Run(proc).result()
 
     def playbook(self, path, *flags, env=None):
-        return run_json([os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
-                         "-e", "ansible_python_interpreter=%s" % sys.executable, path] + list(flags),
-                         ansible_env(self.env, env or {}))
+        argv = [os.path.join(BIN, "ansible-playbook"), "-i", "localhost,", "-c", "local",
+                "-e", "ansible_python_interpreter=%s" % sys.executable, path] + list(flags)
+        return run_json(argv, ansible_env(self.env, env or {}))
 
 
 class Run(object):
