@@ -163,6 +163,14 @@ options:
 notes:
   - Run it once per compute node, usually with C(delegate_to) a host that reaches the
     Placement API. Placement needs the C(admin) role for these calls.
+  - When the task runs on the controller itself - the local connection, no become, not async,
+    and the target's C(ansible_python_interpreter) the very Python running Ansible, as for the
+    implicit C(localhost) - the action plugin runs the reconciliation in its task worker
+    instead of starting a module process per host (keystoneauth1, requests and os-traits are
+    then imported once per playbook run). Options, argument checks, check and diff mode, the
+    task's C(environment), results and C(no_log) masking are the same as in a module process.
+    Set the host variable C(openaccel_cyborg_in_process=false) for that host to get a module
+    process anyway.
 seealso:
   - name: Placement API reference
     description: The REST API this module talks to.
@@ -247,118 +255,16 @@ conflicts:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib  # noqa: E402
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_auth as auth  # noqa: E402
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_desired import (  # noqa: E402
-    build_desired,
-)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_http import (  # noqa: E402
-    PlacementClient, PlacementError,
-)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_plan import (  # noqa: E402
-    build_plan,
-)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_apply import (  # noqa: E402
-    apply_plan,
-)
-
-OVERRIDE_SPEC = dict(
-    match=dict(type="dict"), resource_class=dict(type="str"),
-    traits=dict(type="list", elements="str", no_log=False), total=dict(type="int"),
-    reserved=dict(type="int"), allocation_ratio=dict(type="float"), max_unit=dict(type="int"),
-    sriov_mode=dict(type="str", choices=["per_pf", "per_vf"]), skip=dict(type="bool"),
-)
-
-
-def argument_spec():
-    spec = dict(
-        compute_node=dict(type="str"),
-        devices=dict(type="list", elements="dict", default=[]),
-        overrides=dict(type="list", elements="dict", default=[], options=OVERRIDE_SPEC),
-        sriov_mode=dict(type="str", choices=["per_pf", "per_vf"], default="per_pf"),
-        traits=dict(type="list", elements="str", default=[], no_log=False),
-        state=dict(type="str", choices=["present", "absent"], default="present"),
-        purge=dict(type="bool", default=True),
-        create_root=dict(type="bool", default=False),
-        owner_trait=dict(type="str", default="CUSTOM_OPENACCEL_MANAGED", no_log=False),
-        cyborg_compat=dict(type="bool", default=True),
-        retries=dict(type="int", default=4),
-    )
-    spec.update(auth.AUTH_ARGUMENT_SPEC)
-    return spec
-
-
-def _libraries(module):
-    for lib, pkg in (("os_traits", "os-traits"), ("os_resource_classes", "os-resource-classes")):
-        try:
-            __import__(lib)
-        except ImportError:
-            module.fail_json(msg=missing_required_lib(pkg))
-    if not auth.HAS_KEYSTONEAUTH:
-        module.fail_json(msg=missing_required_lib("keystoneauth1"), exception=auth.KSA_IMP_ERR)
-
-
-def run(module, client=None):
-    p = module.params
-    if not p["compute_node"]:
-        module.fail_json(msg="compute_node: not set; give the compute node's provider name (the "
-                             "action plugin fills in inventory_hostname when the option is left out)")
-    overrides = [dict((k, v) for k, v in o.items() if v is not None) for o in p["overrides"]]
-    try:
-        desired = build_desired(p["compute_node"], p["devices"], overrides,
-                                defaults={"sriov_mode": p["sriov_mode"], "traits": p["traits"]},
-                                owner_trait=p["owner_trait"], cyborg_compat=p["cyborg_compat"])
-    except ValueError as exc:
-        module.fail_json(msg="invalid input, nothing was sent to Placement: %s" % exc,
-                         api_calls={"reads": 0, "writes": 0, "retries": 0})
-    if client is None:
-        try:
-            adapter = auth.build_adapter(p)
-        except ValueError as exc:
-            module.fail_json(msg=str(exc))
-        client = PlacementClient(adapter, retries=p["retries"], timeout=p["api_timeout"])
-    result = dict(changed=False, api_calls=client.api_calls())
-    try:
-        plan = build_plan(client, p["compute_node"], desired, p["owner_trait"],
-                          state=p["state"], purge=p["purge"], create_root=p["create_root"],
-                          only_listed=bool(p["devices"]))
-        failures = []
-        if plan.changes and not module.check_mode:
-            failures = apply_plan(client, plan, p["owner_trait"])
-    except (PlacementError, LookupError) as exc:
-        extra = exc.to_dict() if isinstance(exc, PlacementError) else {}
-        extra.pop("msg", None)
-        module.fail_json(msg=str(exc), api_calls=client.api_calls(), error=extra)
-    except Exception as exc:  # keystoneauth: auth failures, missing endpoint in the catalog
-        if type(exc).__module__.startswith(("keystoneauth1", "openstack")):
-            module.fail_json(msg="OpenStack authentication/connection error: %s: %s"
-                             % (type(exc).__name__, exc), api_calls=client.api_calls())
-        raise
-
-    result.update(
-        changed=plan.changes and (module.check_mode or client.writes > 0),
-        compute_node_uuid=plan.root["uuid"], providers=plan.summary(),
-        new_traits=plan.new_traits, new_resource_classes=plan.new_resource_classes,
-        compute_node_deleted=bool(plan.root.get("delete")),
-        api_calls=client.api_calls())
-    if module._diff:
-        result["diff"] = plan.diff()
-    for w in plan.warnings:
-        module.warn(w)
-    if failures or plan.conflicts:
-        result.update(failures=failures, conflicts=plan.conflicts)
-        msgs = plan.conflicts + ["%s: %s" % (f["provider"], f["msg"]) for f in failures]
-        module.fail_json(msg="%d device provider(s) not reconciled: %s"
-                         % (len(msgs), "; ".join(msgs)), **result)
-    module.exit_json(**result)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_run import (
+    ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=auth.AUTH_MUTUALLY_EXCLUSIVE)
-    _libraries(module)
-    run(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                           mutually_exclusive=MUTUALLY_EXCLUSIVE)
+    module.exit_json(**run(module))
 
 
 if __name__ == "__main__":

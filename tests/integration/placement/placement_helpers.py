@@ -1,5 +1,4 @@
 """Helpers for the Placement integration tests: module runners and direct API reads."""
-import json
 import os
 import sys
 
@@ -60,82 +59,36 @@ class Api:
         return len(self.get("/resource_providers")["resource_providers"])
 
 
-class ModuleResult(Exception):
-    def __init__(self, result, failed):
-        super().__init__(result.get("msg"))
-        self.result = dict(result, failed=failed)
-
-
 def run_module(params, check_mode=False, diff=False, client_factory=None):
-    """Run placement_provider_tree in-process; returns its result dict (with 'failed').
+    """Run placement_provider_tree's body in-process, as the action plugin does on the
+    controller (argument validation, no_log masking); returns its result dict (with 'failed'
+    and 'warnings').
 
-    ``client_factory(adapter_or_params) -> PlacementClient`` lets fault tests interpose.
+    ``client_factory(adapter, params) -> PlacementClient`` lets fault tests interpose.
     """
-    from ansible.module_utils import basic
-    from ansible_collections.openaccel.cyborg.plugins.modules import placement_provider_tree as mod
     from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_auth
+    from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_run as body
     from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_http import (
         PlacementClient,
     )
+    from ansible_collections.openaccel.cyborg.plugins.plugin_utils._in_process import (
+        run_in_process,
+    )
 
-    args = dict(params, _ansible_check_mode=check_mode, _ansible_diff=diff)
-    warnings = []
+    def reconcile(module):
+        client = None
+        if client_factory:
+            client = client_factory(_placement_auth.build_adapter(module.params), module.params)
+        elif module.params.get("endpoint"):
+            client = PlacementClient(_placement_auth.build_adapter(module.params),
+                                     retries=module.params["retries"], retry_delay=0.05)
+        return body.run(module, client=client)
 
-    def exit_json(self, **kw):
-        raise ModuleResult(kw, False)
-
-    def fail_json(self, **kw):
-        raise ModuleResult(kw, True)
-
-    def warn(self, msg):
-        warnings.append(msg)
-
-    patches = [("exit_json", exit_json), ("fail_json", fail_json), ("warn", warn)]
-    saved = [(n, getattr(basic.AnsibleModule, n)) for n, _func in patches]
-    for n, f in patches:
-        setattr(basic.AnsibleModule, n, f)
-    try:
-        with _module_args(basic, args):
-            module = basic.AnsibleModule(argument_spec=mod.argument_spec(),
-                                         supports_check_mode=True,
-                                         mutually_exclusive=_placement_auth.AUTH_MUTUALLY_EXCLUSIVE)
-            client = None
-            if client_factory:
-                adapter = _placement_auth.build_adapter(module.params)
-                client = client_factory(adapter, module.params)
-            elif module.params.get("endpoint"):
-                client = PlacementClient(_placement_auth.build_adapter(module.params),
-                                         retries=module.params["retries"], retry_delay=0.05)
-            mod.run(module, client=client)
-    except ModuleResult as res:
-        res.result["warnings"] = warnings
-        return res.result
-    finally:
-        for n, f in saved:
-            setattr(basic.AnsibleModule, n, f)
-    raise AssertionError("module returned without exit_json/fail_json")
-
-
-class _module_args:
-    def __init__(self, basic, args):
-        self.basic, self.args = basic, args
-
-    def __enter__(self):
-        try:
-            from ansible.module_utils.testing import patch_module_args
-            self.cm = patch_module_args(self.args)
-            self.cm.__enter__()
-        except ImportError:  # ansible-core < 2.19
-            from ansible.module_utils.common.text.converters import to_bytes
-            self.cm = None
-            self.old = self.basic._ANSIBLE_ARGS
-            self.basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": self.args}))
-
-    def __exit__(self, *exc):
-        if self.cm:
-            return self.cm.__exit__(*exc)
-        self.basic._ANSIBLE_ARGS = self.old
-        return False
+    result = run_in_process(reconcile, body.ARGUMENT_SPEC, params, check_mode, diff,
+                            mutually_exclusive=body.MUTUALLY_EXCLUSIVE)
+    result.setdefault("failed", False)
+    result.setdefault("warnings", [])
+    return result
 
 
 PLAYBOOK = """
@@ -145,6 +98,7 @@ PLAYBOOK = """
     - name: Register the devices
       openaccel.cyborg.placement_provider_tree:
 %(args)s
+      environment: "{{ task_environment }}"
       register: result
       ignore_errors: true
     - name: Save the result for the test
@@ -162,9 +116,16 @@ def task_args(module_args, indent=8):
                      for k in sorted(module_args))
 
 
-def run_playbook(tmp_path, module_args, check=False, diff=False, env=None):
-    """Run the module through ansible-playbook; returns (result dict, stdout)."""
+def run_playbook(tmp_path, module_args, check=False, diff=False, env=None, in_process=True,
+                 task_environment=None):
+    """Run the module through ansible-playbook; returns (result dict, stdout).
+
+    The task runs on the controller (localhost), so the action plugin runs the module's body
+    in-process unless ``in_process`` is false (openaccel_cyborg_in_process=false: a module
+    process, as for any other target).  ``task_environment``: the task's ``environment:``.
+    """
+    variables = {"module_args": module_args, "task_environment": task_environment or {},
+                 "openaccel_cyborg_in_process": in_process}
     return run_playbook_for_result(tmp_path, "register.yml",
                                    PLAYBOOK % {"args": task_args(module_args)},
-                                   {"module_args": module_args}, check=check, diff=diff,
-                                   env=env)
+                                   variables, check=check, diff=diff, env=env)

@@ -3,6 +3,7 @@ import json
 import os
 
 import jsonschema
+import pytest
 
 from tests.integration.placement.placement_helpers import ROOT, run_playbook
 
@@ -20,14 +21,23 @@ def test_device_records_follow_the_schema(devices):
     assert len(devices) >= 20
 
 
-def test_four_runs_check_apply_check_apply(placement, api, node, tmp_path, devices):
+@pytest.mark.parametrize("in_process", [True, False], ids=["in-process", "module-process"])
+def test_four_runs_check_apply_check_apply(placement, api, node, tmp_path, devices, in_process):
+    """Both ways the task can run on the controller: the action plugin running the body in
+    its worker (the default there), or a module process (as for any other target)."""
     args = {"endpoint": placement.url, "token": "admin", "compute_node": node,
             "create_root": True, "devices": devices}
     before_total = api.total_providers()
 
+    def play(check=False, diff=False, verbose=False):
+        return run_playbook(tmp_path, args, check=check, diff=diff, in_process=in_process,
+                            env={"ANSIBLE_VERBOSITY": "3"} if verbose else None)
+
     # 1. check: the plan, reads only, nothing on the server
-    r1, out1 = run_playbook(tmp_path, args, check=True, diff=True)
+    r1, out1 = play(check=True, diff=True, verbose=True)
     assert r1["changed"] is True and not r1.get("failed"), r1
+    # -vvv names the module file a module process runs; the in-process body has none
+    assert ("AnsiballZ_placement_provider_tree" in out1) is not in_process
     assert r1["api_calls"]["writes"] == 0
     assert api.total_providers() == before_total
     n = len(r1["providers"]["create"])
@@ -35,7 +45,7 @@ def test_four_runs_check_apply_check_apply(placement, api, node, tmp_path, devic
     assert node + "_0000:18:00.0" in out1            # --diff shows the planned tree
 
     # 2. apply
-    r2, _out = run_playbook(tmp_path, args)
+    r2, _out = play()
     assert r2["changed"] is True and not r2.get("failed"), r2
     assert sorted(r2["providers"]["create"]) == sorted(r1["providers"]["create"])
     new_names = len(r2["new_traits"]) + len(r2["new_resource_classes"])
@@ -64,14 +74,14 @@ def test_four_runs_check_apply_check_apply(placement, api, node, tmp_path, devic
     generations = dict((k, v["generation"]) for k, v in tree.items())
 
     # 3. check again: no change, no writes
-    r3, _out = run_playbook(tmp_path, args, check=True, diff=True)
+    r3, _out = play(check=True, diff=True)
     assert r3["changed"] is False, r3
     assert r3["api_calls"]["writes"] == 0
     # reads: compute node, one in_tree, then traits + inventories per device provider
     assert r3["api_calls"]["reads"] == 2 + 2 * n, r3["api_calls"]
 
     # 4. apply again: no change, 0 writes, generations untouched
-    r4, _out = run_playbook(tmp_path, args)
+    r4, _out = play()
     assert r4["changed"] is False, r4
     assert r4["api_calls"]["writes"] == 0
     assert dict((k, v["generation"]) for k, v in api.tree(node).items()) == generations

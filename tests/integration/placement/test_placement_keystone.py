@@ -16,6 +16,11 @@ def test_keystone_password_auth_via_clouds_yaml(keystone_placement, tmp_path, de
     assert r["changed"] and len(r["providers"]["create"]) == 21
     r, _out = run_playbook(tmp_path, args, env=env)
     assert r["changed"] is False and r["api_calls"]["writes"] == 0
+    # clouds.yaml named by the task's environment: keyword instead of the process environment,
+    # in the action plugin's worker and in a module process
+    for in_process in (True, False):
+        r, _out = run_playbook(tmp_path, args, task_environment=env, in_process=in_process)
+        assert not r.get("failed") and r["changed"] is False, r
 
     # the same through the auth dict (no clouds.yaml), as openstack.cloud allows
     auth = ks.clouds_yaml()["clouds"]["openaccel-test"]["auth"]
