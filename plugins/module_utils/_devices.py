@@ -9,11 +9,9 @@ __metaclass__ = type
 from ansible_collections.openaccel.cyborg.plugins.module_utils import _pci
 from ansible_collections.openaccel.cyborg.plugins.module_utils._accel_rules import (
     PCI_BASE_CLASS_NAMES)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._amd_kfd import read_kfd_gpus
 from ansible_collections.openaccel.cyborg.plugins.module_utils._classify import (
     Classifier, resource_class_for)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._devnodes import device_nodes
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import read_fpga
 from ansible_collections.openaccel.cyborg.plugins.module_utils._names import NameResolver
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs
 
@@ -169,13 +167,18 @@ class _Functions(object):
 
 
 def _enrich(sysfs, records):
+    # The AMD and FPGA readers are imported only for a host that has such a device: a module
+    # run compiles every module it imports, and most hosts have neither.
     kfd = None
     for rec in records:
         if rec["type"] == "gpu" and rec["vendor_id"] == "1002":
             if kfd is None:
+                from ansible_collections.openaccel.cyborg.plugins.module_utils._amd_kfd import (
+                    read_kfd_gpus)
                 kfd = read_kfd_gpus(sysfs)
             rec["gpu"] = kfd.get(rec["address"], {"source": "sysfs"})
         elif rec["type"] == "fpga":
+            from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import read_fpga
             rec["fpga"] = read_fpga(sysfs, rec["address"], rec["driver"])
         rec["dev_nodes"] = device_nodes(sysfs, rec)
 

@@ -13,7 +13,6 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import (
     DiscoveryError, discover)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml import (
     NvmlRequiredError, enrich_nvidia)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._udev_names import udev_pci_devices
 
 _RULE_SPEC = dict(
     id=dict(type="str"),
@@ -57,6 +56,8 @@ def run_discovery(module):
                              "or leave the option out" % params["pci_ids_path"])
     udev = None
     if params["udev"] == "auto" and _is_live_sys(params["sysfs_root"]):
+        from ansible_collections.openaccel.cyborg.plugins.module_utils._udev_names import (
+            udev_pci_devices)
         udev = udev_pci_devices()
     try:
         records, summary = discover(params["sysfs_root"], _clean_rules(params["extra_rules"]),
