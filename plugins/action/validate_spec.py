@@ -16,11 +16,14 @@ from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_sche
 ARGUMENT_SPEC = dict(
     spec=dict(type="raw", required=True),
     devices=dict(type="list", elements="dict"),
+    discover=dict(type="dict"),
     protected_devices=dict(type="list", elements="str", default=[]),
     schema=dict(type="path"),
     fail_on_error=dict(type="bool", default=True),
 )
 
+MUTUALLY_EXCLUSIVE = [["devices", "discover"]]
+FACTS_MODULE = "openaccel.cyborg.accelerator_facts"
 MAX_LISTED = 20
 
 
@@ -45,13 +48,12 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        validation = ArgumentSpecValidator(
+            ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE).validate(self._task.args)
         if validation.error_messages:
             return dict(result, failed=True, msg="; ".join(validation.error_messages))
         args = validation.validated_parameters
-        try:
-            import jsonschema  # noqa: F401  pylint: disable=unused-import
-        except ImportError:
+        if not schema.HAS_JSONSCHEMA:
             return dict(result, failed=True,
                         msg="validate_spec needs the Python library jsonschema on the "
                         "controller (pip install jsonschema)")
@@ -63,11 +65,24 @@ class ActionModule(ActionBase):
         errors = schema.validate_schema(spec, sch)
         out = dict(changed=False, valid=not errors, stage="schema", errors=errors,
                    check_mode=bool(self._task.check_mode or self._play_context.check_mode))
-        if not errors and args["devices"] is not None:
+        devices = args["devices"]
+        if not errors and args["discover"] is not None:
+            # Only a spec that passed the schema reaches the host.
+            facts = self._discover(args["discover"], task_vars)
+            if facts.get("failed"):
+                facts["msg"] = "discovery on the host failed: %s" % facts.get("msg", "")
+                return dict(result, **facts)
+            result["ansible_facts"] = facts.get("ansible_facts") or {}
+            for key in ("warnings", "deprecations"):
+                if facts.get(key):
+                    result[key] = facts[key]
+            devices = result["ansible_facts"].get("accelerators") or []
+        if not errors and devices is not None:
             assignments, selectors, sem = match.resolve(
-                spec, _plain(args["devices"]), args["protected_devices"])
+                spec, _plain(devices), args["protected_devices"])
+            work = match.summary(assignments)
             out.update(stage="devices", valid=not sem, errors=sem, assignments=assignments,
-                       selectors=selectors, work=match.summary(assignments),
+                       selectors=selectors, work=work, stages=match.converge_stages(spec, work),
                        placement_overrides=match.placement_overrides(assignments))
         result.update(out)
         if out["errors"] and args["fail_on_error"]:
@@ -78,3 +93,8 @@ class ActionModule(ActionBase):
             result["failed"] = True
             result["msg"] = "accelerator spec is invalid (%s): %s" % (out["stage"], "; ".join(lines))
         return result
+
+    def _discover(self, options, task_vars):
+        """Run accelerator_facts on the host, with the task's connection and become."""
+        return self._execute_module(module_name=FACTS_MODULE, module_args=dict(options),
+                                    task_vars=task_vars)

@@ -12,11 +12,11 @@ module: validate_spec
 short_description: Validate the declarative accelerator spec, and match it to a host's devices
 version_added: 0.1.0
 description:
-  - Runs on the controller only (an action plugin; nothing is sent to the host) and changes
-    nothing.
+  - Runs on the controller (an action plugin) and changes nothing; only O(discover) runs
+    something on the host - the read-only discovery module.
   - Checks O(spec) against C(schemas/accelerators.schema.json) (JSON Schema 2020-12). Every
     error names the JSON path of the bad value (C($.devices[0].sriov.num_vfs)) and the value.
-  - With O(devices), also matches the selectors to the device records and checks the
+  - With O(devices) (or O(discover)), also matches the selectors to the device records and checks the
     semantics - a selector that matches nothing (unless C(optional)), two selectors claiming
     one device, a C(count) that does not fit, MIG on a GPU that is not MIG capable, a
     bitstream for a device that is not an FPGA, more VFs than the device supports, vfio on a
@@ -44,10 +44,18 @@ options:
     required: true
   devices:
     description:
-      - Device records from M(openaccel.cyborg.accelerator_facts). Without them only the
-        schema is checked.
+      - Device records from M(openaccel.cyborg.accelerator_facts). Without them (or
+        O(discover)) only the schema is checked.
     type: list
     elements: dict
+  discover:
+    description:
+      - Options of M(openaccel.cyborg.accelerator_facts) (V({}) for its defaults). When given,
+        a spec that passes the schema check is matched to the devices that module finds on
+        the host, run by this task (one task instead of two; the facts are set as that module
+        sets them). A spec that fails the schema check never reaches the host.
+      - Mutually exclusive with O(devices).
+    type: dict
   protected_devices:
     description:
       - PCI addresses the host boots from or needs (root disk, default-route NIC); vfio on
@@ -78,6 +86,13 @@ EXAMPLES = r'''
     spec: "{{ accelerators_spec }}"
     devices: "{{ ansible_facts.accelerators }}"
   register: plan
+
+- name: Discover the host's accelerators and match the spec to them, in one task
+  openaccel.cyborg.validate_spec:
+    spec: "{{ accelerators_spec }}"
+    discover:
+      nvml: auto
+  register: plan
 '''
 
 RETURN = r'''
@@ -101,20 +116,35 @@ errors:
   sample: [{path: "$.devices[0].sriov.num_vfs", value: -1, message: "-1 is less than the minimum of 0"}]
 selectors:
   description: PCI addresses each selector claimed.
-  returned: with devices
+  returned: with O(devices) or O(discover)
   type: dict
 assignments:
   description: One entry per claimed device, with its selector and desired state.
-  returned: with devices
+  returned: with O(devices) or O(discover)
   type: list
   elements: dict
 work:
   description: Work lists per stage (drivers, sriov, vfio, native, mig, bitstream, skip_register).
-  returned: with devices
+  returned: with O(devices) or O(discover)
   type: dict
+stages:
+  description:
+    - The stages of the P(openaccel.cyborg.accelerators#role) converge that have something to
+      do for this host, in the order they run - C(drivers) (the spec names drivers),
+      C(configure) (SR-IOV, vfio or MIG work), C(flash) (bitstreams), C(rediscover) (after
+      C(configure) or C(flash)), then C(placement) and C(kubernetes) when the spec registers
+      there and does not set C(enabled=false).
+  returned: with O(devices) or O(discover)
+  type: list
+  elements: str
+  sample: [configure, rediscover, placement]
 placement_overrides:
   description: Per-device overrides for M(openaccel.cyborg.placement_provider_tree).
-  returned: with devices
+  returned: with O(devices) or O(discover)
   type: list
   elements: dict
+ansible_facts:
+  description: The facts M(openaccel.cyborg.accelerator_facts) returns (C(accelerators), ...).
+  returned: with O(discover), when the spec passed the schema check
+  type: dict
 '''

@@ -162,3 +162,26 @@ def summary(assignments):
         if (item.get("register") or {}).get("skip"):
             out["skip_register"].append(item["address"])
     return out
+
+
+REGISTRATION_TARGETS = ("placement", "kubernetes")
+
+
+def converge_stages(spec, work):
+    """The converge stages with something to do for this host, in the order they run:
+    drivers, configure (SR-IOV, vfio, MIG), flash, rediscover (after configure or flash),
+    then each registration target the spec names and does not disable."""
+    stages = []
+    if work["drivers"]:
+        stages.append("drivers")
+    if any(work[kind] for kind in ("sriov", "vfio", "native", "mig")):
+        stages.append("configure")
+    if work["bitstream"]:
+        stages.append("flash")
+    if stages and stages != ["drivers"]:
+        stages.append("rediscover")
+    register = spec.get("register") or {}
+    for target in REGISTRATION_TARGETS:
+        if target in register and (register[target] or {}).get("enabled", True) is not False:
+            stages.append(target)
+    return stages

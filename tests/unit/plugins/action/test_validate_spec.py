@@ -128,13 +128,18 @@ def _collections_path():
     return ROOT
 
 
-def _run_playbook(tmp_path, spec, devices=None):
+def _run_playbook(tmp_path, spec, devices=None, discover=None):
     out = tmp_path / "result.json"
+    args = {"spec": spec}
+    for key, value in (("devices", devices), ("discover", discover)):
+        if value is not None:
+            args[key] = value
     play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"name": "validate", "openaccel.cyborg.validate_spec": {
-            "spec": spec, "devices": devices}, "register": "r", "ignore_errors": True},
+        {"name": "validate", "openaccel.cyborg.validate_spec": args, "register": "r",
+         "ignore_errors": True},
         {"name": "save", "ansible.builtin.copy": {
-            "content": "{{ r | to_json }}", "dest": str(out), "mode": "0644"}}]}]
+            "content": "{{ r | combine({'facts_set': ansible_facts.accelerators | default(None)})"
+                       " | to_json }}", "dest": str(out), "mode": "0644"}}]}]
     book = tmp_path / "play.yml"
     book.write_text(json.dumps(play))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=_collections_path())
@@ -168,3 +173,56 @@ def test_k8s_example_claims_each_gpu_once():
     _assignments, selectors, errors = match.resolve(spec, devices)
     assert errors == []
     assert selectors == {"mig-gpus": ["0000:5e:00.0"], "inference-gpus": ["0000:3b:00.0"]}
+
+
+def test_discover_runs_facts_on_the_host_then_matches(tmp_path):
+    from tests.fixtures.hwsim import build
+    root = tmp_path / "host"
+    build("qat_c62x").write(root)
+    spec = {"version": 1, "devices": [
+        {"name": "qat", "select": {"type": "qat"}, "sriov": {"num_vfs": 4}}],
+        "register": {"placement": {"endpoint": "http://127.0.0.1:1", "token": "admin"},
+                     "kubernetes": {"enabled": False, "target": "manifests",
+                                    "manifest_dir": "/tmp/x"}}}
+    res = _run_playbook(tmp_path, spec, discover={"sysfs_root": str(root), "nvml": "disabled"})
+    assert not res.get("failed") and res["valid"], res
+    addresses = [d["address"] for d in res["facts_set"]]
+    assert res["selectors"]["qat"] and set(res["selectors"]["qat"]) <= set(addresses)
+    # configure work, so the devices are read again, then Placement (Kubernetes is disabled)
+    assert res["stages"] == ["configure", "rediscover", "placement"]
+
+
+def test_discover_is_not_run_for_a_spec_that_fails_the_schema(tmp_path):
+    res = _run_playbook(tmp_path, {"version": 1, "devices": [{"name": "g"}]},
+                        discover={"sysfs_root": str(tmp_path / "absent")})
+    # the schema error, not the discovery error of the missing sysfs_root: the host was
+    # never contacted
+    assert res["failed"] and res["stage"] == "schema" and res["facts_set"] is None, res
+    assert "$.devices[0]" in res["msg"]
+
+
+def test_discover_failure_is_reported_as_such(tmp_path):
+    res = _run_playbook(tmp_path, {"version": 1, "devices": []},
+                        discover={"sysfs_root": str(tmp_path / "absent")})
+    assert res["failed"] and res["msg"].startswith("discovery on the host failed: "), res
+    assert "sysfs_root" in res["msg"]
+
+
+def test_devices_and_discover_are_mutually_exclusive(tmp_path):
+    res = _run_playbook(tmp_path, {"version": 1, "devices": []}, devices=[], discover={})
+    assert res["failed"] and "mutually exclusive" in res["msg"], res
+
+
+@pytest.mark.parametrize("work, register, stages", [
+    ({}, {}, []),
+    ({"drivers": ["d"]}, {}, ["drivers"]),
+    ({"drivers": ["d"], "mig": [{}]}, {}, ["drivers", "configure", "rediscover"]),
+    ({"bitstream": [{}]}, {"placement": {}}, ["flash", "rediscover", "placement"]),
+    ({"native": [{}]}, {"kubernetes": {}, "placement": {"enabled": False}},
+     ["configure", "rediscover", "kubernetes"]),
+    ({}, {"placement": None, "kubernetes": {"enabled": True}}, ["placement", "kubernetes"]),
+])
+def test_converge_stages(work, register, stages):
+    full = dict({"drivers": [], "sriov": [], "vfio": [], "native": [], "mig": [],
+                 "bitstream": [], "skip_register": []}, **work)
+    assert match.converge_stages({"register": register}, full) == stages
