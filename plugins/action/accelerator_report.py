@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Build the accelerators role's per-host reports on the controller (see the module's docs)."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+
+from ansible import constants as C
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._report import (
+    STAGE_RESULTS, build_report)
+
+# The variables the openaccel.cyborg.accelerators role registers.
+ROLE_VARIABLES = dict(
+    plan="_accelerators_plan", sriov="_accelerators_sriov", vfio="_accelerators_vfio",
+    native="_accelerators_native", mig="_accelerators_mig", flash="_accelerators_flash",
+    placement="_accelerators_placement_result", kubernetes="_accelerators_k8s_result")
+
+ARGUMENT_SPEC = dict(
+    hosts=dict(type="list", elements="str"),
+    variables=dict(type="dict", default={}),
+    dest=dict(type="path", default=""),
+    show=dict(type="bool", default=False),
+)
+
+
+def plain(value):
+    """Ansible's lazy/tagged containers -> plain JSON types."""
+    if isinstance(value, dict):
+        return dict((str(k), plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def write_report(directory, report):
+    """Write <directory>/<host>.json (pretty, sorted keys) atomically; return its path."""
+    if not os.path.isdir(directory):
+        os.makedirs(directory)
+    path = os.path.join(directory, "%s.json" % report["host"])
+    handle, tmp = tempfile.mkstemp(prefix=".%s." % report["host"], dir=directory)
+    try:
+        with os.fdopen(handle, "w") as out:
+            out.write(json.dumps(report, indent=4, sort_keys=True) + "\n")
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
+        if validation.error_messages:
+            return dict(result, failed=True, msg="; ".join(validation.error_messages))
+        args = validation.validated_parameters
+        unknown = sorted(set(args["variables"]) - set(ROLE_VARIABLES))
+        if unknown:
+            return dict(result, failed=True,
+                        msg="variables: unknown key(s) %s; the keys are %s"
+                        % (", ".join(unknown), ", ".join(ROLE_VARIABLES)))
+        names = dict(ROLE_VARIABLES, **args["variables"])
+        hosts = self._hosts(args["hosts"], task_vars)
+        bad = [h for h in hosts if not h or os.sep in h or h in (".", "..")]
+        if bad:
+            return dict(result, failed=True,
+                        msg="hosts: %r cannot name a report file <dest>/<host>.json" % bad[0])
+        reports, paths = {}, {}
+        for host in hosts:
+            host_vars = task_vars["hostvars"][host]
+            results = dict((stage, plain(host_vars.get(names[stage]) or {}))
+                           for stage in STAGE_RESULTS)
+            devices = plain((host_vars.get("ansible_facts") or {}).get("accelerators") or [])
+            reports[host] = build_report(host, plain(host_vars.get(names["plan"]) or {}),
+                                         devices, results, self._task.check_mode)
+            if args["dest"]:
+                try:
+                    paths[host] = write_report(args["dest"], reports[host])
+                except (IOError, OSError) as exc:
+                    return dict(result, failed=True, reports=reports,
+                                msg="dest: cannot write the report of %s to %s: %s"
+                                % (host, args["dest"], exc))
+        result.update(changed=False, reports=reports, paths=paths)
+        if args["show"]:
+            result["_ansible_verbose_always"] = True
+        return result
+
+    def _hosts(self, hosts, task_vars):
+        """The hosts to report on: the task's host unless O(hosts) lists the batch and the task
+        runs once for it (run_once under the linear strategy); a strategy that runs each host
+        on its own (free, host_pinned) runs run_once tasks for every host, when other hosts
+        may not have finished their stages yet."""
+        if not hosts or not self._task.run_once:
+            return [task_vars["inventory_hostname"]]
+        strategy = self._templar.template(self._task.get_play().strategy or C.DEFAULT_STRATEGY)
+        if not (strategy.endswith("linear") or strategy.endswith("debug")):
+            return [task_vars["inventory_hostname"]]
+        return hosts
