@@ -231,6 +231,18 @@ def test_converge_drift_heal(fleet):
     assert all("**%s**" % h in summary for h in hosts), summary
     assert "\u2020 compared with the devices as they are now" in summary, summary
 
+    # 3b. stages are tags: a plan of only the registration stages, then of all but them
+    _play(fleet, inv, "openaccel.cyborg.site", "--check", "--tags", "register,report")
+    only = dict((h, _report(fleet, h)["drift"]) for h in hosts)
+    assert only["sim-t4"] == ["placement"], only
+    assert not any(set(d) & {"sriov", "flash", "mig"} for d in only.values()), only
+    _play(fleet, inv, "openaccel.cyborg.site", "--check", "--skip-tags", "register")
+    but = dict((h, _report(fleet, h)["drift"]) for h in hosts)
+    assert but["sim-t4"] == [] and "sriov" in but["sim-qat"], but
+    assert "flash" in but[FPGA_HOST] and "mig" in but[MIG_HOST], but
+    assert not any(set(d) & {"placement", "kubernetes"} for d in but.values()), but
+    assert _numvfs(fleet) == 0 and _afu_id(fleet) == he_lb["afu_id"] and _mig(fleet) == drifted
+
     # 4. the next converge heals it, and the report is clean again
     recap, out = _play(fleet, inv, "openaccel.cyborg.site")
     assert all(recap[h] > 0 for h in hosts), recap
