@@ -3,10 +3,13 @@
 
 N simulated hosts (local connection, forks 10, each its own copy of one real capture) are
 converged once against a real Placement (not timed), then timed: a no-op converge of the whole
-fleet, and a playbook of the same hosts running only ansible.builtin.ping. Printed per N: wall
-time per host of each and their ratio. Target: ratio <= 2, per-host time flat in N (linear).
+fleet, and a playbook of the same hosts running only ansible.builtin.ping, alternately for
+--rounds rounds (a shared machine's load drifts: alternating exposes both to it alike).
+Printed per N: the median wall time per host of each and the ratio of the medians (and
+each round's ratio). Target: ratio <= 2, per-host time flat in N (linear).
 
-Usage: python benchmarks/fleet_bench.py [--hosts 10,50,100] [--scenario t4] [--forks 10]
+Usage: python benchmarks/fleet_bench.py [--hosts 10,50,100] [--rounds 3] [--scenario t4]
+                                        [--forks 10]
 Needs the project venv (. scripts/test-env.sh) and OPENACCEL_SERVER_PYTHON for Placement.
 """
 
@@ -17,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -70,6 +74,7 @@ def main():
     parser.add_argument("--hosts", default="10,50,100")
     parser.add_argument("--scenario", default="t4")
     parser.add_argument("--forks", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="write the results here too")
     args = parser.parse_args()
     counts = [int(n) for n in args.hosts.split(",")]
@@ -88,15 +93,21 @@ def main():
         for count in counts:
             inv = inventory(base, count, server.url)
             play(inv, "openaccel.cyborg.site", args.forks)           # converge (not timed)
-            site, changed = play(inv, "openaccel.cyborg.site", args.forks)
-            pong, _changed = play(inv, ping, args.forks)
+            sites, pongs, changed = [], [], 0
+            for _round in range(args.rounds):
+                elapsed, round_changed = play(inv, "openaccel.cyborg.site", args.forks)
+                sites.append(elapsed)
+                changed += round_changed
+                pongs.append(play(inv, ping, args.forks)[0])
+            site, pong = statistics.median(sites), statistics.median(pongs)
             rows.append({"hosts": count, "site_s": site, "ping_s": pong, "ratio": site / pong,
                          "site_per_host_s": site / count, "ping_per_host_s": pong / count,
+                         "rounds": [{"site_s": a, "ping_s": b} for a, b in zip(sites, pongs)],
                          "noop_changed": changed})
             fmt = ("N=%-4d no-op site %6.1fs (%.3fs/host)  ping %6.1fs (%.3fs/host)"
-                   "  ratio %.2fx  changed=%d")
-            print(fmt % (count, site, site / count, pong, pong / count, site / pong, changed),
-                  flush=True)
+                   "  ratio %.2fx  changed=%d  (rounds: %s)")
+            print(fmt % (count, site, site / count, pong, pong / count, site / pong, changed,
+                         " ".join("%.2fx" % (a / b) for a, b in zip(sites, pongs))), flush=True)
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
