@@ -201,5 +201,5 @@ def enrich(nvml, records):
             reason += " (bound to %s)" % record["driver"]
         mark_unavailable([record], reason)
     return status(True, None, driver_version=driver, cuda_driver_version=cuda,
-                   device_count=count, matched=len(matched),
-                   unmatched_nvml_bus_ids=unmatched, unmatched_records=left)
+                  device_count=count, matched=len(matched),
+                  unmatched_nvml_bus_ids=unmatched, unmatched_records=left)
