@@ -14,6 +14,7 @@ from ansible import constants as C
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._report import (
     STAGE_RESULTS, build_report)
 
@@ -29,17 +30,6 @@ ARGUMENT_SPEC = dict(
     dest=dict(type="path", default=""),
     show=dict(type="bool", default=False),
 )
-
-
-def plain(value):
-    """Ansible's lazy/tagged containers -> plain JSON types."""
-    if isinstance(value, dict):
-        return dict((str(k), plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if value is None or isinstance(value, (bool, int, float)):
-        return value
-    return str(value)
 
 
 def write_report(directory, report):

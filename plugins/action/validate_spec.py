@@ -12,6 +12,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_match as match
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_schema as schema
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
 
 ARGUMENT_SPEC = dict(
     spec=dict(type="raw", required=True),
@@ -25,21 +26,6 @@ ARGUMENT_SPEC = dict(
 MUTUALLY_EXCLUSIVE = [["devices", "discover"]]
 FACTS_MODULE = "openaccel.cyborg.accelerator_facts"
 MAX_LISTED = 20
-
-
-def _plain(value):
-    """Ansible's tagged/lazy containers -> plain JSON types (what jsonschema expects)."""
-    if isinstance(value, dict):
-        return dict((str(k), _plain(v)) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, int):
-        return int(value)
-    if isinstance(value, float):
-        return float(value)
-    return str(value)
 
 
 class ActionModule(ActionBase):
@@ -57,7 +43,7 @@ class ActionModule(ActionBase):
             return dict(result, failed=True,
                         msg="validate_spec needs the Python library jsonschema on the "
                         "controller (pip install jsonschema)")
-        spec = _plain(args["spec"])
+        spec = plain(args["spec"])
         try:
             sch = schema.load_schema(args["schema"])
         except (IOError, OSError, ValueError) as exc:
@@ -79,7 +65,7 @@ class ActionModule(ActionBase):
             devices = result["ansible_facts"].get("accelerators") or []
         if not errors and devices is not None:
             assignments, selectors, sem = match.resolve(
-                spec, _plain(devices), args["protected_devices"])
+                spec, plain(devices), args["protected_devices"])
             work = match.summary(assignments)
             out.update(stage="devices", valid=not sem, errors=sem, assignments=assignments,
                        selectors=selectors, work=work, stages=match.converge_stages(spec, work),
