@@ -275,3 +275,12 @@ def test_converge_drift_heal(fleet):
     assert _numvfs(fleet) == 16
     assert _api(fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"]) == before
     assert len(_programmed(fleet)) == 3 and _mig(fleet) == healed
+
+    # 6. "--tags validate" checks the schema on the controller alone: no discovery on a host
+    recap, out = _play(fleet, inv, "openaccel.cyborg.site", "--tags", "validate", "-e",
+                       json.dumps({"accelerators_spec": bad}), fails=True)
+    assert "$.devices[1].sriov.num_vfs" in out, out[-3000:]
+    recap, out = _play(fleet, inv, "openaccel.cyborg.site", "--tags", "validate")
+    discover = out.split("TASK [openaccel.cyborg.accelerators : Discover", 1)[1].split("TASK [", 1)[0]
+    assert "ok: [" not in discover and "skipping: [sim-t4]" in discover, discover
+    assert all(recap[h] == 0 for h in hosts), recap
