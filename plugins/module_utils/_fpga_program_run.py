@@ -20,6 +20,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_dec
     DecisionError, card_of, decide, loaded_id, normalize_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_lock import (
     CardLock, LockTimeout, StagedState)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_source import (
     SourceError, cleanup, resolve)
 
@@ -95,7 +96,7 @@ class Runner(object):
             self.result["diff"] = _diff(plan, self.result["loaded_id_after"])
 
     def _busy_check(self, plan):
-        users = tools.device_users(plan["dev_nodes"])
+        users = open_file_users(plan["dev_nodes"])
         if users and not self.p["force"]:
             raise Failure("device busy: %s is open by %s; nothing was programmed. Stop those "
                           "processes, or set force: true" % (", ".join(plan["dev_nodes"]), ", ".join(

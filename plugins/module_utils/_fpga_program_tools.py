@@ -21,7 +21,6 @@ import signal
 import subprocess
 import time
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
 
@@ -97,11 +96,6 @@ def run_tool(argv, timeout, env=None):
 
 def looks_busy(result):
     return bool(_BUSY.search(result["stdout"] + "\n" + result["stderr"]))
-
-
-def device_users(dev_nodes, proc_root="/proc"):
-    """{pid: command} of processes holding one of ``dev_nodes`` open (best effort)."""
-    return open_file_users(dev_nodes, proc_root)
 
 
 # -- Linux fpga_manager ---------------------------------------------------------------

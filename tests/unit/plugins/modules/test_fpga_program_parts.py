@@ -10,6 +10,7 @@ import yaml
 
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils import _fpga_program_tools as tools
+from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_lock import (
     CardLock, LockTimeout, StagedState, lock_path)
 from ansible_collections.openaccel.cyborg.plugins.modules import fpga_program as mod
@@ -111,7 +112,7 @@ def test_run_tool_result_and_missing_executable():
         tools.run_tool(["/nonexistent/fpgaconf"], timeout=1)
 
 
-def test_device_users_finds_a_process_holding_the_node(tmp_path):
+def test_open_file_users_finds_a_process_holding_the_node(tmp_path):
     node = tmp_path / "dfl-port.0"
     node.write_text("")
     holder = subprocess.Popen([sys.executable, "-c", "import sys,time\nf=open(%r)\n"
@@ -119,12 +120,12 @@ def test_device_users_finds_a_process_holding_the_node(tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        assert holder.pid in tools.device_users([str(node)])
+        assert holder.pid in open_file_users([str(node)])
     finally:
         holder.kill()
         holder.wait()
-    assert tools.device_users([str(node)]) == {}
-    assert tools.device_users([]) == {}
+    assert open_file_users([str(node)]) == {}
+    assert open_file_users([]) == {}
 
 
 def test_fpga_manager_without_firmware_attribute_is_refused(tmp_path):
