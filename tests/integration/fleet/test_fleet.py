@@ -284,3 +284,35 @@ def test_converge_drift_heal(fleet):
     discover = out.split("TASK [openaccel.cyborg.accelerators : Discover", 1)[1].split("TASK [", 1)[0]
     assert "ok: [" not in discover and "skipping: [sim-t4]" in discover, discover
     assert all(recap[h] == 0 for h in hosts), recap
+
+
+def test_placement_only_host_runs_just_the_placement_task(fleet):
+    """A converged host whose only stage is Placement (an OpenStack compute node with nothing
+    to configure) runs the role's static Placement task, no include; its registered result
+    still reaches the report, so drift there is seen and healed."""
+    path = fleet["base"] / "placement-only.yml"
+    with open(_inventory(fleet)) as f:
+        inv = yaml.safe_load(f)
+    spec = inv["all"]["vars"]["accelerators_spec"]
+    spec["devices"] = [spec["devices"][0]]              # the T4 selector, no device work
+    del spec["register"]["kubernetes"]
+    inv["all"]["hosts"] = {"sim-t4": {}}
+    path.write_text(yaml.safe_dump(inv))
+    gpu = _provider(fleet, "sim-t4_0000:00:1e.0")
+    _play(fleet, str(path), "openaccel.cyborg.site")
+    recap, out = _play(fleet, str(path), "openaccel.cyborg.site")
+    assert recap["sim-t4"] == 0, recap
+    assert not re.search(r"^included: .* for sim-t4", out, re.M), out[-3000:]
+    assert "TASK [openaccel.cyborg.accelerators : Reconcile the device providers" in out
+    body = _api(fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"])
+    _api(fleet, "PUT", "/resource_providers/%s/traits" % gpu["uuid"], {
+        "traits": [t for t in body["traits"] if t != "CUSTOM_FLEET_GPU"],
+        "resource_provider_generation": body["resource_provider_generation"]})
+    _play(fleet, str(path), "openaccel.cyborg.report")
+    report = _report(fleet, "sim-t4")
+    assert report["drift"] == ["placement"], report
+    assert report["stages"]["placement"]["update"] == ["sim-t4_0000:00:1e.0"], report
+    recap, _out = _play(fleet, str(path), "openaccel.cyborg.site")
+    assert recap["sim-t4"] > 0
+    assert "CUSTOM_FLEET_GPU" in _api(
+        fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"])["traits"]
