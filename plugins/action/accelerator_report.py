@@ -74,11 +74,12 @@ class ActionModule(ActionBase):
         reports, paths = {}, {}
         for host in hosts:
             host_vars = task_vars["hostvars"][host]
-            results = dict((stage, plain(host_vars.get(names[stage]) or {}))
-                           for stage in STAGE_RESULTS)
-            devices = plain((host_vars.get("ansible_facts") or {}).get("accelerators") or [])
-            reports[host] = build_report(host, plain(host_vars.get(names["plan"]) or {}),
-                                         devices, results, self._task.check_mode)
+            results = dict((stage, host_vars.get(names[stage])) for stage in STAGE_RESULTS)
+            devices = (host_vars.get("ansible_facts") or {}).get("accelerators")
+            # plain types for the report only: the stage results (a Placement result carries
+            # every device record in its invocation) are read, never copied whole
+            reports[host] = plain(build_report(host, host_vars.get(names["plan"]), devices,
+                                               results, self._task.check_mode))
             if args["dest"]:
                 try:
                     paths[host] = write_report(args["dest"], reports[host])

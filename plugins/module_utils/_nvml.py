@@ -112,11 +112,12 @@ def error_name(exc):
 
 
 def status(available, reason, **kwargs):
-    status = {"available": available, "reason": reason, "driver_version": None,
+    """The accelerator_discovery.nvml fact: whether NVML was used, why not, what it matched."""
+    result = {"available": available, "reason": reason, "driver_version": None,
               "cuda_driver_version": None, "device_count": 0, "matched": 0,
               "unmatched_nvml_bus_ids": [], "unmatched_records": []}
-    status.update(kwargs)
-    return status
+    result.update(kwargs)
+    return result
 
 
 def mark_unavailable(records, reason):
