@@ -25,7 +25,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover  # noqa: E402
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover  # noqa: E402
 
 
 def build_tree(scenario, dest):

@@ -84,7 +84,7 @@ def run_module(work, url, node, devices):
 
 
 def desired_for_cli(node, devices):
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_desired import (
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.desired import (
         build_desired, provider_uuid,
     )
     return provider_uuid(node), build_desired(node, devices)

@@ -15,7 +15,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._report import (
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.report import (
     STAGE_RESULTS, build_report)
 
 # The variables the openaccel.cyborg.accelerators role registers.

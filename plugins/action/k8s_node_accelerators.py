@@ -6,7 +6,7 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._host_defaults import (
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import (
     HostDefaultsAction)
 
 

@@ -11,8 +11,8 @@ process that forks the workers.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_run as placement
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._host_defaults import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement import runner as placement
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import (
     HostDefaultsAction)
 
 try:  # loaded here, in the controller's main process, so forked workers do not import them again

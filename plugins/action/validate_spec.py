@@ -10,8 +10,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_match as match
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_schema as schema
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import match
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import schema
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
 
 ARGUMENT_SPEC = dict(

@@ -229,7 +229,7 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._facts import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.runner import (
     ARGUMENT_SPEC, run_discovery)
 
 

@@ -277,9 +277,9 @@ lock_waited_s:
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_run import (  # noqa: E402
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.runner import (  # noqa: E402
     run_module)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_auth import (  # noqa: E402
+from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack.auth import (  # noqa: E402
     AUTH_ARGUMENT_SPEC)
 
 GLANCE_SPEC = dict(image_id=dict(type="str"), function_id=dict(type="str"),

@@ -171,7 +171,7 @@ reboot_required:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._mig_run import run
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.runner import run
 
 
 def main():

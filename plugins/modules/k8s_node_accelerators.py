@@ -293,7 +293,7 @@ changed_files:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s_run import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.runner import (
     ARGUMENT_SPEC, run)
 
 

@@ -171,7 +171,7 @@ waited:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov_apply import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.runner import (
     ARGUMENT_SPEC, run)
 
 

@@ -257,7 +257,7 @@ conflicts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_run import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.runner import (
     ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run)
 
 

@@ -133,7 +133,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio_apply import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio.runner import (
     ARGUMENT_SPEC, run)
 
 

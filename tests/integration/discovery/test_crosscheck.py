@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover
 from tests.fixtures.hwsim import build
 from tests.fixtures.hwsim.umockdev import write_umockdev
 from tests.integration.discovery.conftest import ALL_SCENARIOS, REPO
@@ -53,8 +53,8 @@ UDEV_DISCOVERY = """
 import json, subprocess, sys
 subprocess.run([sys.executable, "-m", "tests.fixtures.hwsim", "overlay", sys.argv[1],
                 __import__("os").environ["UMOCKDEV_DIR"] + "/sys"], check=True)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover
-from ansible_collections.openaccel.cyborg.plugins.module_utils._udev_names import udev_pci_devices
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.udev_names import udev_pci_devices
 udev = udev_pci_devices()
 records, summary = discover("/sys", udev_devices=udev)
 print(json.dumps({"udev": sorted(udev or {}), "records": records, "summary": summary}))

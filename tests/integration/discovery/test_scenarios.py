@@ -4,7 +4,7 @@
 import jsonschema
 import pytest
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover
 from tests.integration.discovery.conftest import ALL_SCENARIOS
 
 

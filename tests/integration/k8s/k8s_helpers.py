@@ -30,8 +30,8 @@ def sysfs_tree(scenario):
 
 @functools.lru_cache(maxsize=None)
 def _records(scenario):
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml import enrich_nvidia
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.enrich import enrich_nvidia
     records, _summary = discover(sysfs_tree(scenario), use_udev=False)
     if scenario in NVML_CAPTURES:
         from tests.fixtures.nvml.fake_pynvml import make_fake_pynvml

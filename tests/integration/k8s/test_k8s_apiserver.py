@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s_client import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.client import (
     K8sClient, K8sError)
 
 STRATEGIC = "application/strategic-merge-patch+json"

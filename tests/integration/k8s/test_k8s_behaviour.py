@@ -4,7 +4,7 @@ import pytest
 
 from k8s_helpers import node_of, records, run_module, slices_of, validate
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s_reconcile import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import (
     OWNED_LABELS, OWNED_RESOURCES)
 
 

@@ -7,7 +7,7 @@ import yaml
 
 from k8s_helpers import node_of, records, run_module, slices_of, validate
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s_client import K8sClient
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.client import K8sClient
 
 
 def fpgas():

@@ -66,9 +66,9 @@ def run_module(params, check_mode=False, diff=False, client_factory=None):
 
     ``client_factory(adapter, params) -> PlacementClient`` lets fault tests interpose.
     """
-    from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_auth
-    from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_run as body
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_http import (
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack import auth as _placement_auth
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement import runner as body
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.http import (
         PlacementClient,
     )
     from ansible_collections.openaccel.cyborg.plugins.plugin_utils._in_process import (

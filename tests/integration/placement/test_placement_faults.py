@@ -4,7 +4,7 @@ import uuid
 
 from tests.integration.placement.placement_helpers import run_module
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_http import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.http import (
     PlacementClient,
 )
 from tests.servers.flaky_proxy import FlakyProxy

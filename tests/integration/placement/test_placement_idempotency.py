@@ -7,7 +7,7 @@ import pytest
 
 from tests.integration.placement.placement_helpers import ROOT, run_playbook
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._placement_desired import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.desired import (
     provider_uuid,
 )
 

@@ -9,8 +9,8 @@ import jinja2
 import pytest
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_match as match
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _spec_schema as schema
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import match
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import schema
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 CORPUS = os.path.join(ROOT, "tests", "fixtures", "bad_specs")

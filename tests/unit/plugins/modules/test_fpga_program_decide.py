@@ -3,9 +3,9 @@ import copy
 
 import pytest
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._bitstream import identify
-from ansible_collections.openaccel.cyborg.plugins.module_utils._devices import discover
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_decide import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import identify
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import discover
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.decide import (
     DecisionError, card_of, decide, loaded_id, normalize_address)
 from tests.fixtures import bitstreams as fx
 from tests.fixtures.hwsim import build

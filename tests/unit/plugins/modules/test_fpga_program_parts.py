@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _fpga_program_tools as tools
-from ansible_collections.openaccel.cyborg.plugins.module_utils._proc_open_files import open_file_users
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga_program_lock import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import tools
+from ansible_collections.openaccel.cyborg.plugins.module_utils._procfs import open_file_users
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.lock import (
     CardLock, LockTimeout, StagedState, lock_path)
 from ansible_collections.openaccel.cyborg.plugins.modules import fpga_program as mod
 from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (

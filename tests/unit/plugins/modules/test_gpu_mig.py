@@ -8,10 +8,10 @@ __metaclass__ = type
 
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _nvml
-from ansible_collections.openaccel.cyborg.plugins.module_utils._mig_apply import Applier
-from ansible_collections.openaccel.cyborg.plugins.module_utils._mig_nvml import MigSession
-from ansible_collections.openaccel.cyborg.plugins.module_utils._mig_plan import plan_gpu
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml import enrich as _nvml
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.apply import Applier
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import MigSession
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.plan import plan_gpu
 from ansible_collections.openaccel.cyborg.plugins.modules import gpu_mig
 from ansible_collections.openaccel.cyborg.tests.fixtures.nvml import capture_bus_ids
 from ansible_collections.openaccel.cyborg.tests.fixtures.nvml_mig import make_fake_mig_pynvml

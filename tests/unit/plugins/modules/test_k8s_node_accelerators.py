@@ -2,7 +2,8 @@
 import yaml
 
 from ansible_collections.openaccel.cyborg.plugins.doc_fragments import k8s_auth
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _k8s_client, _k8s_run
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import client as _k8s_client
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import runner as _k8s_run
 from ansible_collections.openaccel.cyborg.plugins.modules import k8s_node_accelerators as mod
 
 

@@ -3,7 +3,8 @@ writes nothing (run in-process against a fixture tree with a fake AnsibleModule)
 import pytest
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _sriov_apply, _vfio_apply
+from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov import runner as _sriov_apply
+from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio import runner as _vfio_apply
 from ansible_collections.openaccel.cyborg.plugins.modules import pci_sriov, vfio_bind
 from tests.fixtures.hwsim import build
 from tests.fixtures.kernel_sim import KernelSim, tree

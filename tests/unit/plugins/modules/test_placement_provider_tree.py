@@ -1,7 +1,7 @@
 """Unit tests: the module's documentation matches its argument spec."""
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_run as body
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement import runner as body
 from ansible_collections.openaccel.cyborg.plugins.modules import placement_provider_tree as mod
 from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (
     assert_spec_matches_docs, documented_options)

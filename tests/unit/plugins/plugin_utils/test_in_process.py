@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _host_defaults
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _action_module as _host_defaults
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._in_process import run_in_process
 
 SPEC = dict(name=dict(type="str", required=True),

@@ -1,5 +1,5 @@
 """The per-host report built from the stage results the accelerators role registers."""
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._report import (
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.report import (
     build_report, device_counts)
 
 PLAN = {"selectors": {"gpus": ["0000:3b:00.0"]}, "check_mode": False}

@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""fpga_program's download cache: verified bitstreams kept by content digest on the target.
+
+A converge that names a URL or Glance image the card already runs would otherwise download it
+again on every run just to read its ids. Entries are named by the digest they were verified
+against (``sha256-<hex>``), written to a temporary name and renamed, and checked again on every
+use: a damaged entry is removed and downloaded anew. Check mode reads the cache, never writes.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import shutil
+import tempfile
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import file_digests
+
+
+class BitstreamCache(object):
+    """``directory`` None: no cache. ``writable`` False (check mode): look up only."""
+
+    def __init__(self, directory, writable=True):
+        self.directory = directory
+        self.writable = writable
+
+    def _path(self, algo, digest):
+        return os.path.join(self.directory, "%s-%s" % (algo, digest.lower()))
+
+    def lookup(self, algo, digest):
+        """Path of a cached copy whose content still has ``digest``, or None."""
+        if not self.directory or not algo or not digest:
+            return None
+        path = self._path(algo, digest)
+        if not os.path.isfile(path):
+            return None
+        try:
+            if file_digests(path, (algo,))[algo] == digest.lower():
+                return path
+        except (IOError, OSError):
+            return None
+        if self.writable:
+            try:
+                os.unlink(path)  # damaged: download anew
+            except OSError:
+                pass
+        return None
+
+    def store(self, path, algo, digest):
+        """Keep a verified download (best effort: a full disk only costs the next download)."""
+        if not self.directory or not self.writable or not algo or not digest:
+            return None
+        try:
+            if not os.path.isdir(self.directory):
+                os.makedirs(self.directory, 0o700)
+            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".incoming-")
+            os.close(handle)
+            shutil.copyfile(path, temp)
+            os.chmod(temp, 0o600)
+            os.rename(temp, self._path(algo, digest))
+            return self._path(algo, digest)
+        except (IOError, OSError):
+            return None

@@ -1,0 +1,158 @@
+# -*- coding: utf-8 -*-
+# Copyright: openaccel.cyborg contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Manifest mode (YAML for GitOps) and the node-feature-discovery feature file.
+
+Both write atomically (temporary file in the same directory, then rename) and only when the
+content differs, so a second run changes nothing. Manifest mode reads its previous output to
+know which labels it published before and which pool generation it is at, and plans with
+the same functions as API mode, so the content is the same.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import json
+import os
+import tempfile
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.desired import NFD_PREFIX
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import (
+    OWNED_LABELS, OWNED_RESOURCES, owned, plan_node, plan_slices, slice_summary)
+
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:
+    HAS_YAML = False
+
+METADATA_PATCH = "node-metadata.patch.yaml"
+STATUS_PATCH = "node-status.patch.yaml"
+SLICES = "resourceslices.yaml"
+HEADER = "# Written by openaccel.cyborg.k8s_node_accelerators; edits are overwritten.\n"
+
+
+def dump(docs):
+    """YAML documents, deterministic (sorted keys); JSON (also YAML) without PyYAML."""
+    if HAS_YAML:
+        return yaml.safe_dump_all(docs, default_flow_style=False, sort_keys=True,
+                                  explicit_start=True)
+    return "".join("---\n" + json.dumps(doc, indent=2, sort_keys=True) + "\n" for doc in docs)
+
+
+def load(text):
+    if not text:
+        return []
+    if HAS_YAML:
+        return [doc for doc in yaml.safe_load_all(text) if doc is not None]
+    return [json.loads(part) for part in text.split("---\n") if part.strip()
+            and not part.lstrip().startswith("#")]
+
+
+def read_text(path):
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except (IOError, OSError):
+        return None
+
+
+class FileWriter(object):
+    """Writes or removes files, atomically, remembering what it did (or would do)."""
+
+    def __init__(self, module, check_mode):
+        self.module, self.check_mode = module, check_mode
+        self.changed_files, self.diffs = [], []
+
+    def put(self, path, text):
+        """Make ``path`` hold ``text`` (None: remove it). Returns True when it differs."""
+        old = read_text(path)
+        if old == text:
+            return False
+        self.changed_files.append(path)
+        self.diffs.append({"before_header": path, "after_header": path,
+                           "before": old or "", "after": text or ""})
+        if self.check_mode:
+            return True
+        if text is None:
+            os.remove(path)
+            return True
+        directory = os.path.dirname(path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o755)
+        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(text)
+            os.chmod(tmp, 0o644)
+            self.module.atomic_move(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return True
+
+
+def _previous_node(meta_docs, status_docs):
+    """A Node as our previous manifests described it, plus the removals they carried."""
+    meta = (meta_docs[0] if meta_docs else {}).get("metadata") or {}
+    status = (status_docs[0] if status_docs else {}).get("status") or {}
+    labels, capacity = meta.get("labels") or {}, status.get("capacity") or {}
+    node = {"metadata": {"labels": dict((k, v) for k, v in labels.items() if v is not None),
+                         "annotations": dict((k, v) for k, v in
+                                             (meta.get("annotations") or {}).items() if v)},
+            "status": {"capacity": dict((k, v) for k, v in capacity.items() if v is not None)}}
+    removed = {"labels": set(k for k, v in labels.items() if v is None),
+               "capacity": set(k for k, v in capacity.items() if v is None)}
+    return node, removed
+
+
+def write_manifests(writer, directory, node_name, desired, driver):
+    """Write the node patches and the ResourceSlices of one node; returns a result dict."""
+    base = os.path.join(directory, node_name)
+    paths = dict((key, os.path.join(base, name)) for key, name in (
+        ("meta", METADATA_PATCH), ("status", STATUS_PATCH), ("slices", SLICES)))
+    previous = dict((key, load(read_text(path))) for key, path in paths.items())
+    node, removed = _previous_node(previous["meta"], previous["status"])
+    plan = plan_node(node, desired["labels"], desired["capacity"])
+    after = plan["after"]
+    gone_labels = (owned(node["metadata"]["annotations"], OWNED_LABELS) | removed["labels"])
+    gone_caps = (owned(node["metadata"]["annotations"], OWNED_RESOURCES) | removed["capacity"])
+    labels = dict((k, None) for k in gone_labels - set(after["labels"]))
+    labels.update(after["labels"])
+    capacity = dict((k, None) for k in gone_caps - set(after["capacity"]))
+    capacity.update(after["capacity"])
+    meta_doc = {"metadata": {"labels": labels, "annotations": {
+        OWNED_LABELS: ",".join(sorted(after["labels"])) or None,
+        OWNED_RESOURCES: ",".join(sorted(after["capacity"])) or None}}}
+    status_doc = {"status": {"capacity": capacity}}
+    writer.put(paths["meta"], HEADER + "# kubectl patch node %s --type merge --patch-file %s\n"
+               % (node_name, METADATA_PATCH) + dump([meta_doc]) if labels or capacity else None)
+    writer.put(paths["status"], HEADER + "# kubectl patch node %s --subresource status --type "
+               "merge --patch-file %s\n" % (node_name, STATUS_PATCH) + dump([status_doc])
+               if capacity else None)
+    writes, deletes, generation = plan_slices(previous["slices"], desired["slices"], driver)
+    slices = previous["slices"]
+    if writes or deletes:
+        slices = [body for body, _old, _recreate in writes]
+    writer.put(paths["slices"], HEADER + "# kubectl apply -f %s (prune slices no longer listed)\n"
+               % SLICES + dump(slices) if slices else None)
+    return {
+        "diff_before": {"labels": plan["before"]["labels"], "capacity": plan["before"]["capacity"],
+                        "resource_slices": dict((s["metadata"]["name"], slice_summary(s))
+                                                for s in previous["slices"])},
+        "slices": slices, "generation": generation, "labels": after["labels"],
+        "capacity": after["capacity"], "files": sorted(paths.values()),
+    }
+
+
+def nfd_file_text(labels):
+    """features.d content: key=value lines; NFD adds its own prefix to unprefixed keys."""
+    if not labels:
+        return None
+    lines = []
+    for key, value in sorted(labels.items()):
+        if key.startswith(NFD_PREFIX):
+            key = key[len(NFD_PREFIX):]
+        lines.append("%s=%s\n" % (key, value))
+    return "# Written by openaccel.cyborg.k8s_node_accelerators for node-feature-discovery.\n" \
+        + "".join(lines)
