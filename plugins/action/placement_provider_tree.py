@@ -25,5 +25,5 @@ except ImportError:
 class ActionModule(HostDefaultsAction):
     MODULE = "openaccel.cyborg.placement_provider_tree"
     HOST_OPTIONS = ("compute_node",)
-    IN_PROCESS = dict(body=placement.run, argument_spec=placement.ARGUMENT_SPEC,
-                      mutually_exclusive=placement.MUTUALLY_EXCLUSIVE)
+    BODY = staticmethod(placement.run)
+    ARGSPEC = placement.ARGSPEC

@@ -83,7 +83,7 @@ import re  # noqa: E402
 from ansible.errors import AnsibleError  # noqa: E402
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable  # noqa: E402
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils import _placement_auth as auth  # noqa: E402
+from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack import auth  # noqa: E402
 from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.http import (  # noqa: E402
     PlacementClient, PlacementError,
 )

@@ -255,16 +255,13 @@ conflicts:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
 from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.runner import (
-    ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, run)
+    ARGSPEC, run)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           mutually_exclusive=MUTUALLY_EXCLUSIVE)
-    module.exit_json(**run(module))
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,8 @@ __metaclass__ = type
 
 import traceback
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+
 KSA_IMP_ERR = None
 try:
     from keystoneauth1 import adapter as ks_adapter
@@ -40,6 +42,7 @@ AUTH_ARGUMENT_SPEC = dict(
     token=dict(type="str", no_log=True),
 )
 AUTH_MUTUALLY_EXCLUSIVE = [["endpoint", "cloud"], ["endpoint", "auth"]]
+AUTH_ARGSPEC = ArgumentSpec(AUTH_ARGUMENT_SPEC, mutually_exclusive=AUTH_MUTUALLY_EXCLUSIVE)
 
 
 def _verify(params):

@@ -3,9 +3,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Body of openaccel.cyborg.placement_provider_tree: options in, result dict out.
 
-``run`` takes an AnsibleModule, or the action plugin's in-process stand-in for one
-(``plugin_utils/_in_process.py``): it reads ``params``, ``check_mode`` and ``_diff`` and
-calls ``warn`` and ``fail_json``.  Private to the collection.
+``run`` follows the body contract of ``module_utils/_module.py``: it takes an AnsibleModule,
+or the action plugin's in-process stand-in for one (``plugin_utils/_action_module.py``),
+reads ``params``, ``check_mode`` and ``_diff``, calls ``warn``, and returns the result or
+raises ModuleFailure.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,6 +15,8 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
 from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack import auth
 from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.desired import (
     build_desired,
@@ -35,7 +38,7 @@ OVERRIDE_SPEC = dict(
     sriov_mode=dict(type="str", choices=["per_pf", "per_vf"]), skip=dict(type="bool"),
 )
 
-ARGUMENT_SPEC = dict(
+ARGSPEC = ArgumentSpec(dict(
     compute_node=dict(type="str"),
     devices=dict(type="list", elements="dict", default=[]),
     overrides=dict(type="list", elements="dict", default=[], options=OVERRIDE_SPEC),
@@ -47,9 +50,7 @@ ARGUMENT_SPEC = dict(
     owner_trait=dict(type="str", default="CUSTOM_OPENACCEL_MANAGED", no_log=False),
     cyborg_compat=dict(type="bool", default=True),
     retries=dict(type="int", default=4),
-)
-ARGUMENT_SPEC.update(auth.AUTH_ARGUMENT_SPEC)
-MUTUALLY_EXCLUSIVE = auth.AUTH_MUTUALLY_EXCLUSIVE
+)).merged(auth.AUTH_ARGSPEC)
 
 LIBRARIES = (("os_traits", "os-traits"), ("os_resource_classes", "os-resource-classes"))
 
@@ -68,27 +69,27 @@ def missing_library():
 
 
 def run(module, client=None):
-    """Reconcile; returns the result dict, or calls module.fail_json."""
+    """Reconcile; returns the result dict, or raises ModuleFailure."""
     missing = missing_library()
     if missing:
-        module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
+        raise ModuleFailure(missing_required_lib(missing[0]), exception=missing[1])
     p = module.params
     if not p["compute_node"]:
-        module.fail_json(msg="compute_node: not set; give the compute node's provider name (the "
-                             "action plugin fills in inventory_hostname when the option is left out)")
+        raise ModuleFailure("compute_node: not set; give the compute node's provider name (the "
+                            "action plugin fills in inventory_hostname when the option is left out)")
     overrides = [dict((k, v) for k, v in o.items() if v is not None) for o in p["overrides"]]
     try:
         desired = build_desired(p["compute_node"], p["devices"], overrides,
                                 defaults={"sriov_mode": p["sriov_mode"], "traits": p["traits"]},
                                 owner_trait=p["owner_trait"], cyborg_compat=p["cyborg_compat"])
     except ValueError as exc:
-        module.fail_json(msg="invalid input, nothing was sent to Placement: %s" % exc,
-                         api_calls={"reads": 0, "writes": 0, "retries": 0})
+        raise ModuleFailure("invalid input, nothing was sent to Placement: %s" % exc,
+                            api_calls={"reads": 0, "writes": 0, "retries": 0})
     if client is None:
         try:
             adapter = auth.build_adapter(p)
         except ValueError as exc:
-            module.fail_json(msg=str(exc))
+            raise ModuleFailure(str(exc))
         client = PlacementClient(adapter, retries=p["retries"], timeout=p["api_timeout"])
     result = dict(changed=False, api_calls=client.api_calls())
     try:
@@ -101,11 +102,11 @@ def run(module, client=None):
     except (PlacementError, LookupError) as exc:
         extra = exc.to_dict() if isinstance(exc, PlacementError) else {}
         extra.pop("msg", None)
-        module.fail_json(msg=str(exc), api_calls=client.api_calls(), error=extra)
+        raise ModuleFailure(str(exc), api_calls=client.api_calls(), error=extra)
     except Exception as exc:  # keystoneauth: auth failures, missing endpoint in the catalog
         if type(exc).__module__.startswith(("keystoneauth1", "openstack")):
-            module.fail_json(msg="OpenStack authentication/connection error: %s: %s"
-                             % (type(exc).__name__, exc), api_calls=client.api_calls())
+            raise ModuleFailure("OpenStack authentication/connection error: %s: %s"
+                                % (type(exc).__name__, exc), api_calls=client.api_calls())
         raise
 
     result.update(
@@ -121,6 +122,6 @@ def run(module, client=None):
     if failures or plan.conflicts:
         result.update(failures=failures, conflicts=plan.conflicts)
         msgs = plan.conflicts + ["%s: %s" % (f["provider"], f["msg"]) for f in failures]
-        module.fail_json(msg="%d device provider(s) not reconciled: %s"
-                         % (len(msgs), "; ".join(msgs)), **result)
+        raise ModuleFailure("%d device provider(s) not reconciled: %s"
+                            % (len(msgs), "; ".join(msgs)), **result)
     return result

@@ -66,26 +66,25 @@ def run_module(params, check_mode=False, diff=False, client_factory=None):
 
     ``client_factory(adapter, params) -> PlacementClient`` lets fault tests interpose.
     """
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack import auth as _placement_auth
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack import auth
     from ansible_collections.openaccel.cyborg.plugins.module_utils._placement import runner as body
     from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.http import (
         PlacementClient,
     )
-    from ansible_collections.openaccel.cyborg.plugins.plugin_utils._in_process import (
+    from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import (
         run_in_process,
     )
 
     def reconcile(module):
         client = None
         if client_factory:
-            client = client_factory(_placement_auth.build_adapter(module.params), module.params)
+            client = client_factory(auth.build_adapter(module.params), module.params)
         elif module.params.get("endpoint"):
-            client = PlacementClient(_placement_auth.build_adapter(module.params),
+            client = PlacementClient(auth.build_adapter(module.params),
                                      retries=module.params["retries"], retry_delay=0.05)
         return body.run(module, client=client)
 
-    result = run_in_process(reconcile, body.ARGUMENT_SPEC, params, check_mode, diff,
-                            mutually_exclusive=body.MUTUALLY_EXCLUSIVE)
+    result = run_in_process(reconcile, body.ARGSPEC, params, check_mode, diff)
     result.setdefault("failed", False)
     result.setdefault("warnings", [])
     return result

@@ -13,11 +13,11 @@ def _doc_options():
 
 def test_every_option_is_documented_with_matching_type_and_default():
     doc, opts = _doc_options()
-    assert_spec_matches_docs(body.ARGUMENT_SPEC, opts)
+    assert_spec_matches_docs(body.ARGSPEC.argument_spec, opts)
 
 
 def test_secrets_are_no_log():
-    spec = body.ARGUMENT_SPEC
+    spec = body.ARGSPEC.argument_spec
     for name in ("auth", "token", "client_key"):
         assert spec[name].get("no_log") is True
 

@@ -5,18 +5,20 @@ from types import SimpleNamespace
 
 import pytest
 
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _action_module as _host_defaults
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._in_process import run_in_process
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils import _action_module
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import run_in_process
 
-SPEC = dict(name=dict(type="str", required=True),
-            password=dict(type="str", no_log=True, aliases=["pass"]),
-            count=dict(type="int", default=1),
-            endpoint=dict(type="str"), cloud=dict(type="str"))
+SPEC = ArgumentSpec(dict(name=dict(type="str", required=True),
+                         password=dict(type="str", no_log=True, aliases=["pass"]),
+                         count=dict(type="int", default=1),
+                         endpoint=dict(type="str"), cloud=dict(type="str")),
+                    mutually_exclusive=[["endpoint", "cloud"]])
 
 
 def _run(body, args, check_mode=False, diff=False, environment=None):
-    return run_in_process(body, SPEC, args, check_mode, diff, environment=environment,
-                          mutually_exclusive=[["endpoint", "cloud"]])
+    return run_in_process(body, SPEC, args, check_mode, diff, environment=environment)
 
 
 def test_validated_params_check_and_diff_reach_the_body():
@@ -43,8 +45,8 @@ def test_bad_arguments_fail_before_the_body_runs():
 def test_no_log_values_are_masked_everywhere():
     def body(module):
         module.warn("connecting with %s" % module.params["password"])
-        module.fail_json(msg="login with %s refused" % module.params["password"],
-                         detail={"echo": module.params["password"]})
+        raise ModuleFailure("login with %s refused" % module.params["password"],
+                            detail={"echo": module.params["password"]})
 
     result = _run(body, {"name": "x", "pass": "hunter22"})
     assert result["failed"] and "hunter22" not in str(result)
@@ -87,8 +89,8 @@ class _Templar:
 
 
 def _action(transport="local", become=False, async_val=0, delegate_to=None):
-    action = _host_defaults.HostDefaultsAction.__new__(_host_defaults.HostDefaultsAction)
-    action.IN_PROCESS = {"body": None}
+    action = _action_module.HostDefaultsAction.__new__(_action_module.HostDefaultsAction)
+    action.BODY = len
     action._connection = SimpleNamespace(transport=transport)
     action._play_context = SimpleNamespace(become=become)
     action._task = SimpleNamespace(async_val=async_val, delegate_to=delegate_to)
