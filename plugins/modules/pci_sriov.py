@@ -169,15 +169,13 @@ waited:
   type: float
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.runner import (
-    ARGUMENT_SPEC, run)
+    ARGSPEC, run)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run(module)
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -131,15 +131,13 @@ actions:
            "0000:a2:01.0: drivers_probe (vfio-pci)"]
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
 from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio.runner import (
-    ARGUMENT_SPEC, run)
+    ARGSPEC, run)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run(module)
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -1,20 +1,34 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""pci_sriov: decide (``_sriov_state``), act through SysfsWriter, wait, verify by re-reading."""
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Body of openaccel.cyborg.pci_sriov: decide (``_sriov/state.py``), act through SysfsWriter,
+wait, verify by re-reading.
+
+``run`` follows the body contract of ``module_utils/_module.py``: it returns the result dict
+or raises ModuleFailure with what was already written (``changed``, ``actions``) and what the
+device shows now.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (
+    AddressError, normalize_address)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
+    is_vfio_driver)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.state import (
-    SriovError, in_use_vfs, normalize_address, plan, predicted_vf_addresses, public_state,
-    read_pf, validate, vf_progress)
+    SriovError, in_use_vfs, plan, predicted_vf_addresses, public_state, read_pf, validate,
+    vf_progress)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._wait import (
     WaitSetupError, Waiter, open_monitor)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
 
-ARGUMENT_SPEC = dict(
+ARGSPEC = ArgumentSpec(dict(
     address=dict(type="str", required=True, aliases=["pf"]),
     num_vfs=dict(type="int", required=True),
     drivers_autoprobe=dict(type="bool"),
@@ -24,11 +38,7 @@ ARGUMENT_SPEC = dict(
     wait_method=dict(type="str", default="auto", choices=["auto", "udev", "poll"]),
     force=dict(type="bool", default=False),
     sysfs_root=dict(type="path", default="/sys"),
-)
-
-
-def is_vfio_driver(driver):
-    return bool(driver) and (driver == "vfio-pci" or driver.endswith(("-vfio-pci", "_vfio_pci")))
+))
 
 
 def _predicted_after(before, steps, num_vfs):
@@ -55,9 +65,10 @@ class SriovRun(object):
         self.actions = []
         self.waiter = None
 
-    def fail(self, msg, **extra):
+    def failure(self, msg, **extra):
+        """ModuleFailure with ``extra`` and what was written so far (``changed``, ``actions``)."""
         extra.update(changed=bool(self.actions), actions=self.actions)
-        self.module.fail_json(msg=msg, **extra)
+        return ModuleFailure(msg, **extra)
 
     def _state(self):
         return read_pf(self.sysfs, self.address)
@@ -72,15 +83,15 @@ class SriovRun(object):
                     waited=round(self.waiter.waited, 3) if self.waiter else 0.0, **extra)
 
     def _partial(self, reason):
-        """Fail, saying what was written and what the device shows now (never half-silent)."""
+        """Raise, saying what was written and what the device shows now (never half-silent)."""
         now = self._state()
         pub = public_state(now)
-        self.fail("%s; written so far: %s; %s now shows sriov_numvfs=%s with %d VF(s)%s. Nothing "
-                  "is rolled back: run again to converge (or raise timeout)"
-                  % (reason, ", ".join(self.actions) or "nothing", self.address,
-                     pub.get("num_vfs"), len(pub.get("vfs", [])),
-                     "" if not now.get("vfs") else " (%s)" % ", ".join(pub["vfs"])),
-                  **self._result(now, bool(self.actions)))
+        raise self.failure("%s; written so far: %s; %s now shows sriov_numvfs=%s with %d VF(s)%s. "
+                           "Nothing is rolled back: run again to converge (or raise timeout)"
+                           % (reason, ", ".join(self.actions) or "nothing", self.address,
+                              pub.get("num_vfs"), len(pub.get("vfs", [])),
+                              "" if not now.get("vfs") else " (%s)" % ", ".join(pub["vfs"])),
+                           **self._result(now, bool(self.actions)))
 
     def _wait(self, num_vfs, vf_driver=None):
 
@@ -116,26 +127,27 @@ class SriovRun(object):
         return state
 
     def run(self):
+        """The result dict; raises ModuleFailure."""
         p = self.p
         try:
             self.address = normalize_address(p["address"])
-        except SriovError as exc:
-            self.fail(str(exc))
+        except AddressError as exc:
+            raise self.failure(str(exc))
         before = self._state()
         try:
             validate(before, p["num_vfs"])
         except SriovError as exc:
-            self.fail(str(exc), pf=public_state(before))
+            raise self.failure(str(exc), pf=public_state(before))
         steps = plan(before, p["num_vfs"], p["drivers_autoprobe"])
         removes = [s for s in steps if s == ("sriov_numvfs", 0)]
         busy = in_use_vfs(before, [vf["driver"] for vf in before["vfs"]
                                    if is_vfio_driver(vf["driver"])])
         if removes and busy and not p["force"]:
-            self.fail("num_vfs: changing the VF count of %s from %d removes every VF, and %s "
-                      "bound to a vfio driver (possibly assigned to a guest); release them "
-                      "(openaccel.cyborg.vfio_bind state=native) or set force=true"
-                      % (self.address, before["num_vfs"], ", ".join(busy)),
-                      pf=public_state(before))
+            raise self.failure("num_vfs: changing the VF count of %s from %d removes every VF, and "
+                               "%s bound to a vfio driver (possibly assigned to a guest); release "
+                               "them (openaccel.cyborg.vfio_bind state=native) or set force=true"
+                               % (self.address, before["num_vfs"], ", ".join(busy)),
+                               pf=public_state(before))
         extra = {}
         if self.module._diff:
             extra["diff"] = {"before": public_state(before),
@@ -147,26 +159,26 @@ class SriovRun(object):
                 self.waiter = Waiter(p["timeout"], p["poll_interval"], self.monitor)
                 ready, before = self._wait(p["num_vfs"], p["vf_driver"])
                 if not ready:
-                    self.fail("%s has sriov_numvfs=%d but after %ss: %s" % (
+                    raise self.failure("%s has sriov_numvfs=%d but after %ss: %s" % (
                         self.address, p["num_vfs"], p["timeout"],
                         "; ".join(vf_progress(before, p["num_vfs"], p["vf_driver"])[1])),
                         **self._result(before, False))
             elif not steps and not ready:
                 self.module.warn("%s: %s" % (self.address, "; ".join(problems)))
-            self.module.exit_json(**self._result(before, bool(steps), **extra))
+            return self._result(before, bool(steps), **extra)
         self.waiter = Waiter(p["timeout"], p["poll_interval"], self.monitor)
         after = self._apply(steps, p["num_vfs"], p["drivers_autoprobe"])
         if "diff" in extra:
             extra["diff"]["after"] = public_state(after)
-        self.module.exit_json(**self._result(after, True, **extra))
+        return self._result(after, True, **extra)
 
 
 def run(module, sysfs=None):
-    monitor = None
+    """Body of pci_sriov: the result dict, or ModuleFailure."""
     try:
         monitor, method = open_monitor(module.params["wait_method"], module.params["sysfs_root"])
     except WaitSetupError as exc:
-        module.fail_json(msg=str(exc))
+        raise ModuleFailure(str(exc))
     runner = SriovRun(module, sysfs, monitor)
     runner.wait_method = method
-    runner.run()
+    return runner.run()

@@ -1,49 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """SR-IOV state of a PF and the decision "is work needed?" (no writes here).
 
 ``read_pf`` reads what the kernel shows, ``validate`` refuses impossible requests before
 anything is written, ``plan`` lists the writes that take the PF to the wanted state, and
-``vf_progress`` tells whether the VFs have appeared (and bound) after the writes.
+``vf_progress`` tells whether the VFs have appeared (and bound) after the writes.  The
+attribute readers and the per-function state come from ``_pci_function.py``.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
-ADDRESS_RE = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
+    function_state, int_attr)
 
 
 class SriovError(Exception):
     """A request that cannot be done; the message names the option and the fix."""
-
-
-def normalize_address(value, field="address"):
-    text = (value or "").strip().lower()
-    if len(text) == 7:  # 3b:00.0 -> 0000:3b:00.0
-        text = "0000:" + text
-    if not ADDRESS_RE.match(text):
-        raise SriovError("%s: %r is not a PCI address; use the domain:bus:device.function form "
-                         "such as 0000:3b:00.0" % (field, value))
-    return text
-
-
-def attr(sysfs, path):
-    """First line of an attribute, stripped; None when absent (sysfs values are one line)."""
-    value = sysfs.read_optional_at(path)
-    if value is None:
-        return None
-    return value.split("\n", 1)[0].strip()
-
-
-def _int(sysfs, path):
-    value = attr(sysfs, path)
-    try:
-        return int(value, 0) if value else None
-    except ValueError:
-        return None
 
 
 def routing_id_plus(address, delta):
@@ -52,35 +28,28 @@ def routing_id_plus(address, delta):
     return "%s:%02x:%02x.%x" % (domain, rid >> 8 & 0xFF, rid >> 3 & 0x1F, rid & 0x7)
 
 
-def read_vf(sysfs, address):
-    dev = sysfs.device_path(address)
-    group = sysfs.link_name_at(dev + "/iommu_group")
-    return {"address": address, "driver": sysfs.link_name_at(dev + "/driver"),
-            "iommu_group": int(group) if group and group.isdigit() else None}
-
-
 def read_pf(sysfs, address):
     """What the kernel shows for ``address``; ``exists`` False when there is no such function."""
     dev = sysfs.device_path(address)
     state = {"address": address, "exists": sysfs.exists("bus", "pci", "devices", address)}
     if not state["exists"]:
         return state
-    autoprobe = _int(sysfs, dev + "/sriov_drivers_autoprobe")
+    autoprobe = int_attr(sysfs, dev + "/sriov_drivers_autoprobe")
     virtfns = sorted((int(name[6:]), name) for name in sysfs.listdir_at(dev)
                      if name.startswith("virtfn") and name[6:].isdigit())
     vfs = []
     for _index, name in virtfns:
         vf = sysfs.link_name_at(dev + "/" + name)
         if vf and sysfs.exists("bus", "pci", "devices", vf):
-            vfs.append(read_vf(sysfs, vf))
+            vfs.append(function_state(sysfs, vf))
     state.update({
         "driver": sysfs.link_name_at(dev + "/driver"),
         "physfn": sysfs.link_name_at(dev + "/physfn"),
-        "total_vfs": _int(sysfs, dev + "/sriov_totalvfs"),
-        "num_vfs": _int(sysfs, dev + "/sriov_numvfs"),
+        "total_vfs": int_attr(sysfs, dev + "/sriov_totalvfs"),
+        "num_vfs": int_attr(sysfs, dev + "/sriov_numvfs"),
         "drivers_autoprobe": None if autoprobe is None else bool(autoprobe),
-        "offset": _int(sysfs, dev + "/sriov_offset"),
-        "stride": _int(sysfs, dev + "/sriov_stride"),
+        "offset": int_attr(sysfs, dev + "/sriov_offset"),
+        "stride": int_attr(sysfs, dev + "/sriov_stride"),
         "vfs": vfs,
     })
     return state

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Which PCI functions the host itself needs: never unbind them.
 
 * block devices behind mounted filesystems and active swap (``<proc>/mounts``,
@@ -20,9 +22,9 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (
+    is_sysfs_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._procfs import open_file_users
-
-_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
 
 
 def _lines(path):
@@ -39,7 +41,7 @@ def _unescape(field):
 
 def pci_path_addresses(path):
     """PCI addresses on the resolved sysfs path of a device (the function and its bridges)."""
-    return [part for part in os.path.realpath(path).split("/") if _ADDRESS.match(part)]
+    return [part for part in os.path.realpath(path).split("/") if is_sysfs_address(part)]
 
 
 class HostGuard(object):

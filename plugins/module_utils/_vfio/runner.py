@@ -1,13 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""vfio_bind: check, plan (``_vfio_state``), act through SysfsWriter, verify, roll back."""
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Body of openaccel.cyborg.vfio_bind: check, plan (``_vfio/state.py``), act through
+SysfsWriter, verify, roll back.
+
+``run`` follows the body contract of ``module_utils/_module.py``: it returns the result dict
+or raises ModuleFailure with what was already done (``changed``, ``actions``, the devices as
+they are now and the rollback outcome).
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.state import (
-    SriovError, normalize_address)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (
+    AddressError, normalize_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._wait import Waiter
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
@@ -16,7 +26,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio.state impor
     VfioError, check_iommu, check_safe, describe, group_conflicts, is_done, plan_device,
     public, read_device)
 
-ARGUMENT_SPEC = dict(
+ARGSPEC = ArgumentSpec(dict(
     devices=dict(type="list", elements="str", required=True, aliases=["address"]),
     state=dict(type="str", default="vfio", choices=["vfio", "native"]),
     vfio_driver=dict(type="str", default="vfio-pci"),
@@ -26,7 +36,7 @@ ARGUMENT_SPEC = dict(
     poll_interval=dict(type="float", default=0.05),
     sysfs_root=dict(type="path", default="/sys"),
     proc_root=dict(type="path", default="/proc"),
-)
+))
 
 
 class VfioRun(object):
@@ -39,8 +49,9 @@ class VfioRun(object):
         self.warnings = []
         self.waiter = Waiter(self.p["timeout"], self.p["poll_interval"])
 
-    def fail(self, msg, **extra):
-        self.module.fail_json(msg=msg, changed=bool(self.actions), actions=self.actions, **extra)
+    def failure(self, msg, **extra):
+        """ModuleFailure with ``extra`` and the steps taken so far (``changed``, ``actions``)."""
+        return ModuleFailure(msg, changed=bool(self.actions), actions=self.actions, **extra)
 
     def _read(self, address):
         return read_device(self.sysfs, address)
@@ -50,12 +61,12 @@ class VfioRun(object):
         for index, value in enumerate(self.p["devices"]):
             try:
                 address = normalize_address(value, "devices[%d]" % index)
-            except SriovError as exc:
-                self.fail(str(exc))
+            except AddressError as exc:
+                raise self.failure(str(exc))
             if address not in out:
                 out.append(address)
         if not out:
-            self.fail("devices: the list is empty; name at least one PCI address")
+            raise self.failure("devices: the list is empty; name at least one PCI address")
         return out
 
     def _driver_needed(self):
@@ -68,11 +79,11 @@ class VfioRun(object):
         if not driver or self.sysfs.is_dir("bus", "pci", "drivers", driver):
             return False
         if not self.p["load_module"]:
-            self.fail("%s: driver %s is not loaded (no %s); load it (modprobe %s) or set "
-                      "load_module=true" % ("vfio_driver" if self.p["state"] == "vfio"
-                                            else "native_driver", driver,
-                                            self.sysfs.path("bus", "pci", "drivers", driver),
-                                            driver))
+            raise self.failure("%s: driver %s is not loaded (no %s); load it (modprobe %s) or "
+                               "set load_module=true"
+                               % ("vfio_driver" if self.p["state"] == "vfio" else "native_driver",
+                                  driver, self.sysfs.path("bus", "pci", "drivers", driver),
+                                  driver))
         if check_mode:
             self.actions.append("modprobe %s" % driver)
             return True
@@ -81,8 +92,9 @@ class VfioRun(object):
         self.actions.append("modprobe %s" % driver)
         if rc != 0 or not self.waiter.until(
                 lambda: (self.sysfs.is_dir("bus", "pci", "drivers", driver), None))[0]:
-            self.fail("modprobe %s failed (rc=%s): %s; install the module or fix its "
-                      "blacklisting" % (driver, rc, err.strip() or "the driver did not register"))
+            raise self.failure("modprobe %s failed (rc=%s): %s; install the module or fix its "
+                               "blacklisting"
+                               % (driver, rc, err.strip() or "the driver did not register"))
         return True
 
     # -- acting -------------------------------------------------------------------------------
@@ -136,7 +148,8 @@ class VfioRun(object):
         now = self._read(address)
         if now["driver"] == before["driver"]:
             return "rolled back: %s is bound to %s again" % (address, before["driver"] or "nothing")
-        return "rollback of %s failed: it is now bound to %s" % (address, now["driver"] or "nothing")
+        return "rollback of %s failed: it is now bound to %s" % (address,
+                                                                 now["driver"] or "nothing")
 
     def _apply(self, addresses, plans, befores):
         done = []
@@ -161,21 +174,22 @@ class VfioRun(object):
             if error:
                 rollback = self._rollback(befores[address])
                 pending = [a for a in addresses if a not in done and a != address and plans[a]]
-                self.fail("%s: %s; %s. Done before it: %s; not attempted: %s"
-                          % (address, error, rollback, ", ".join(done) or "none",
-                             ", ".join(pending) or "none"),
-                          devices=[public(self._read(a)) for a in addresses],
-                          warnings_list=self.warnings)
+                raise self.failure("%s: %s; %s. Done before it: %s; not attempted: %s"
+                                   % (address, error, rollback, ", ".join(done) or "none",
+                                      ", ".join(pending) or "none"),
+                                   devices=[public(self._read(a)) for a in addresses],
+                                   warnings_list=self.warnings)
             done.append(address)
 
     def run(self):
+        """The result dict; raises ModuleFailure."""
         p = self.p
         addresses = self._addresses()
         befores = dict((a, self._read(a)) for a in addresses)
         missing = [a for a in addresses if not befores[a]["exists"]]
         if missing:
-            self.fail("devices: no PCI function %s under %s; check the addresses (lspci -D) or "
-                      "sysfs_root" % (", ".join(missing), p["sysfs_root"]))
+            raise self.failure("devices: no PCI function %s under %s; check the addresses "
+                               "(lspci -D) or sysfs_root" % (", ".join(missing), p["sysfs_root"]))
         devs = [befores[a] for a in addresses]
         try:
             if p["state"] == "vfio":
@@ -192,7 +206,7 @@ class VfioRun(object):
             if any(plans.values()):
                 check_safe(plans, befores, self.guard.protected(), self.guard.vfio_group_users)
         except VfioError as exc:
-            self.fail(str(exc), devices=[public(d) for d in devs])
+            raise self.failure(str(exc), devices=[public(d) for d in devs])
         changed = any(plans.values())
         result = {}
         if self.module._diff:
@@ -211,7 +225,8 @@ class VfioRun(object):
             result["diff"]["after"] = dict((d["address"], d) for d in afters)
         for warning in self.warnings:
             self.module.warn(warning)
-        self.module.exit_json(changed=changed, devices=afters, actions=self.actions, **result)
+        result.update(changed=changed, devices=afters, actions=self.actions)
+        return result
 
     def _predict(self, dev, steps):
         after = public(dev)
@@ -228,4 +243,5 @@ class VfioRun(object):
 
 
 def run(module, sysfs=None):
-    VfioRun(module, sysfs).run()
+    """Body of vfio_bind: the result dict, or ModuleFailure."""
+    return VfioRun(module, sysfs).run()

@@ -1,13 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """vfio_bind decisions: device state, safety checks and the plan of writes (no writes here)."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.state import (
-    SriovError, attr)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
+    attr, function_state, is_vfio_driver)
 
 # Drivers that may hold other members of an IOMMU group bound to vfio (the kernel's own list).
 GROUP_SAFE_DRIVERS = ("pci-stub", "pcieport")
@@ -16,12 +18,8 @@ IOMMU_HINT = ("enable VT-d/AMD-Vi in the firmware and boot with intel_iommu=on (
               "reports a missing kernel argument")
 
 
-class VfioError(SriovError):
+class VfioError(Exception):
     """A request that cannot be done safely; the message names the option and the fix."""
-
-
-def is_vfio_driver(driver):
-    return bool(driver) and (driver == "vfio-pci" or driver.endswith(("-vfio-pci", "_vfio_pci")))
 
 
 def read_device(sysfs, address):
@@ -29,17 +27,16 @@ def read_device(sysfs, address):
     if not sysfs.exists("bus", "pci", "devices", address):
         return {"address": address, "exists": False}
     override = attr(sysfs, dev + "/driver_override")
-    group = sysfs.link_name_at(dev + "/iommu_group")
     numvfs = attr(sysfs, dev + "/sriov_numvfs")
-    return {
-        "address": address, "exists": True,
-        "driver": sysfs.link_name_at(dev + "/driver"),
+    state = function_state(sysfs, address)
+    state.update({
+        "exists": True,
         "driver_override": None if override in (None, "", "(null)") else override,
-        "iommu_group": int(group) if group and group.isdigit() else None,
         "num_vfs": int(numvfs) if numvfs and numvfs.isdigit() else 0,
         "id": "%s:%s" % ((attr(sysfs, dev + "/vendor") or "0x????")[2:],
                          (attr(sysfs, dev + "/device") or "0x????")[2:]),
-    }
+    })
+    return state
 
 
 def group_members(sysfs, group):

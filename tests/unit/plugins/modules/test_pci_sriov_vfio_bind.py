@@ -3,15 +3,16 @@ writes nothing (run in-process against a fixture tree with a fake AnsibleModule)
 import pytest
 import yaml
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov import runner as _sriov_apply
-from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio import runner as _vfio_apply
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
+from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov import runner as _sriov_runner
+from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio import runner as _vfio_runner
 from ansible_collections.openaccel.cyborg.plugins.modules import pci_sriov, vfio_bind
 from tests.fixtures.hwsim import build
 from tests.fixtures.kernel_sim import KernelSim, tree
 
 
-@pytest.mark.parametrize("mod,spec", [(pci_sriov, _sriov_apply.ARGUMENT_SPEC),
-                                      (vfio_bind, _vfio_apply.ARGUMENT_SPEC)])
+@pytest.mark.parametrize("mod,spec", [(pci_sriov, _sriov_runner.ARGSPEC.argument_spec),
+                                      (vfio_bind, _vfio_runner.ARGSPEC.argument_spec)])
 def test_docs_match_the_argument_spec(mod, spec):
     doc = yaml.safe_load(mod.DOCUMENTATION)
     assert doc["extends_documentation_fragment"] == ["openaccel.cyborg.attributes"]
@@ -51,8 +52,9 @@ class FakeModule(object):
 
 
 def _run(runner, module):
+    """Run a body the way main() does: its result or ModuleFailure reach exit/fail_json."""
     with pytest.raises(Done):
-        runner(module)
+        execute(module, runner)
     return module.result
 
 
@@ -61,14 +63,14 @@ def test_check_mode_writes_nothing(tmp_path):
     sim = KernelSim(str(tmp_path))  # not started: any write would stay visible in the files
     before = sorted(p.name for p in (tmp_path / "bus" / "pci" / "devices").iterdir())
     m = FakeModule({"address": "0000:a2:00.0", "num_vfs": 16, "sysfs_root": str(tmp_path)},
-                   _sriov_apply.ARGUMENT_SPEC, check_mode=True, diff=True)
-    result = _run(_sriov_apply.run, m)
+                   _sriov_runner.ARGSPEC.argument_spec, check_mode=True, diff=True)
+    result = _run(_sriov_runner.run, m)
     assert result["changed"] and result["actions"] == ["sriov_numvfs=0", "sriov_numvfs=16"]
     assert len(result["diff"]["after"]["vfs"]) == 16
     m = FakeModule({"devices": ["0000:a2:01.0"], "sysfs_root": str(tmp_path),
-                    "proc_root": str(tmp_path / "noproc")}, _vfio_apply.ARGUMENT_SPEC,
+                    "proc_root": str(tmp_path / "noproc")}, _vfio_runner.ARGSPEC.argument_spec,
                    check_mode=True)
-    result = _run(_vfio_apply.run, m)
+    result = _run(_vfio_runner.run, m)
     assert result["changed"] and len(result["actions"]) == 3
     sim.tick()
     assert sim.log == [] and tree.driver_of(str(tmp_path), "0000:a2:01.0") == "iavf"

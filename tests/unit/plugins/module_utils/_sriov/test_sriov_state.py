@@ -1,6 +1,8 @@
 """Unit tests: SR-IOV decisions (validate, plan, predicted VF addresses, progress)."""
 import pytest
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (
+    AddressError, normalize_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov import state as st
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs
 from tests.fixtures.hwsim import build
@@ -45,10 +47,11 @@ def test_validate_accepts_totalvfs():
 
 
 def test_normalize_address():
-    assert st.normalize_address("A2:00.0") == "0000:a2:00.0"
-    assert st.normalize_address("10000:a2:00.0") == "10000:a2:00.0"
-    with pytest.raises(st.SriovError, match=r"^devices\[1\]: 'x' is not a PCI address"):
-        st.normalize_address("x", "devices[1]")
+    """pci_sriov and vfio_bind read their addresses with the one grammar (_pci_address)."""
+    assert normalize_address("A2:00.0") == "0000:a2:00.0"
+    assert normalize_address("10000:a2:00.0") == "10000:a2:00.0"
+    with pytest.raises(AddressError, match=r"^devices\[1\]: 'x' is not a PCI address"):
+        normalize_address("x", "devices[1]")
 
 
 def test_predicted_vf_addresses_cross_buses():

@@ -1,6 +1,8 @@
 """Unit tests: vfio_bind decisions (plans, done-ness, IOMMU groups, safety)."""
 import pytest
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
+    is_vfio_driver)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio import state as vs
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs
 from tests.fixtures.hwsim import build
@@ -34,8 +36,8 @@ def test_plan_device(device, state, native, steps):
 
 
 def test_vendor_vfio_variants():
-    assert vs.is_vfio_driver("mlx5_vfio_pci") and vs.is_vfio_driver("nvgrace-gpu-vfio-pci")
-    assert not vs.is_vfio_driver("iavf") and not vs.is_vfio_driver(None)
+    assert is_vfio_driver("mlx5_vfio_pci") and is_vfio_driver("nvgrace-gpu-vfio-pci")
+    assert not is_vfio_driver("iavf") and not is_vfio_driver(None)
 
 
 def test_describe_matches_check_and_apply():
