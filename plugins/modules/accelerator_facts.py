@@ -227,15 +227,13 @@ ansible_facts:
           returned: always
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.runner import (
-    ARGUMENT_SPEC, run_discovery)
+    ARGSPEC, run)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_discovery(module)
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -14,16 +14,16 @@ __metaclass__ = type
 import os
 import re
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import is_sysfs_address
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs, SysfsError
 
 PCI_DEVICES = ("bus", "pci", "devices")
 _HEX = re.compile(r"^[0-9a-f]+$")
-_ADDRESS = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$", re.IGNORECASE)
 
 
 def list_addresses(sysfs):
     """Every PCI function address under the root, sorted, any domain."""
-    return [name for name in sysfs.listdir(*PCI_DEVICES) if _ADDRESS.match(name)]
+    return [name for name in sysfs.listdir(*PCI_DEVICES) if is_sysfs_address(name.lower())]
 
 
 def _hex_attr(value, digits):

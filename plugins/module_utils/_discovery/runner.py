@@ -1,18 +1,24 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The accelerator_facts module's body: argument spec, discovery, NVML, result."""
+"""The accelerator_facts module's body: argument spec, discovery, NVML, result.
+
+``run(module)`` follows the body contract of ``module_utils/_module.py``: it returns the
+result (facts, never a change) or raises ModuleFailure.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.classify import RuleError, TYPES
 from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import (
     DiscoveryError, discover)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.enrich import (
     NvmlRequiredError, enrich_nvidia)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
 
 _RULE_SPEC = dict(
     id=dict(type="str"),
@@ -31,13 +37,13 @@ _RULE_SPEC = dict(
     accelerator=dict(type="bool", default=True),
 )
 
-ARGUMENT_SPEC = dict(
+ARGSPEC = ArgumentSpec(dict(
     sysfs_root=dict(type="path", default="/sys"),
     extra_rules=dict(type="list", elements="dict", default=[], options=_RULE_SPEC),
     nvml=dict(type="str", default="auto", choices=["auto", "required", "disabled"]),
     udev=dict(type="str", default="auto", choices=["auto", "disabled"]),
     pci_ids_path=dict(type="path"),
-)
+))
 
 
 def _is_live_sys(path):
@@ -49,11 +55,12 @@ def _clean_rules(rules):
     return [dict((k, v) for k, v in rule.items() if v is not None) for rule in rules or []]
 
 
-def run_discovery(module):
+def run(module):
+    """Discover; the result carries the facts (body contract of ``_module.py``)."""
     params = module.params
     if params["pci_ids_path"] and not os.path.isfile(params["pci_ids_path"]):
-        module.fail_json(msg="pci_ids_path: %s is not a file; give the path of a pci.ids file "
-                             "or leave the option out" % params["pci_ids_path"])
+        raise ModuleFailure("pci_ids_path: %s is not a file; give the path of a pci.ids file "
+                            "or leave the option out" % params["pci_ids_path"])
     udev = None
     if params["udev"] == "auto" and _is_live_sys(params["sysfs_root"]):
         from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.udev_names import (
@@ -64,11 +71,11 @@ def run_discovery(module):
                                     params["pci_ids_path"], udev_devices=udev)
         nvml_status = enrich_nvidia(records, params["nvml"])
     except (DiscoveryError, RuleError) as exc:
-        module.fail_json(msg=str(exc))
+        raise ModuleFailure(str(exc))
     except NvmlRequiredError as exc:
-        module.fail_json(msg="nvml=required but NVML cannot be used: %s. Install the NVIDIA "
-                             "driver and pynvml (nvidia-ml-py), or set nvml=auto" % exc)
-    module.exit_json(changed=False, ansible_facts={
+        raise ModuleFailure("nvml=required but NVML cannot be used: %s. Install the NVIDIA "
+                            "driver and pynvml (nvidia-ml-py), or set nvml=auto" % exc)
+    return dict(changed=False, ansible_facts={
         "accelerators": records,
         "accelerator_summary": summary,
         "accelerator_discovery": {

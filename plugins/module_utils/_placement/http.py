@@ -13,13 +13,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import random
 import time
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._retry import backoff_delay
 
 # The features we rely on: in_tree (1.14), POST returning the provider (1.20),
 # reserved == total allowed (1.26).  Placement 16.0 tops out at 1.39.
 MICROVERSION = "1.26"
 RETRY_STATUS = (500, 502, 503, 504)
+BACKOFF_CAP = 5.0  # seconds
 CONCURRENT_UPDATE = "placement.concurrent_update"
 
 
@@ -74,8 +76,13 @@ class PlacementClient:
         return {"reads": self.reads, "writes": self.writes, "retries": self.retried}
 
     def backoff(self, attempt):
-        """Exponential backoff with full jitter, capped at 5 s."""
-        return min(5.0, self.retry_delay * (2 ** attempt)) * (0.5 + random.random() / 2)
+        """Seconds before retry ``attempt`` + 1: exponential with jitter, capped at 5 s."""
+        return backoff_delay(attempt, self.retry_delay, BACKOFF_CAP)
+
+    def wait(self, attempt):
+        """Count a retry and sleep before it (5xx, connection failures, 409 conflicts)."""
+        self.retried += 1
+        self._sleep(self.backoff(attempt))
 
     def request(self, method, path, body=None, ok=(200,), allow=()):
         """Send one call; retry 5xx and connection failures a bounded number of times.
@@ -94,8 +101,7 @@ class PlacementClient:
         last = None
         for attempt in range(self.retries + 1):
             if attempt:
-                self.retried += 1
-                self._sleep(self.backoff(attempt - 1))
+                self.wait(attempt - 1)
             if method in ("GET", "HEAD"):
                 self.reads += 1
             else:
