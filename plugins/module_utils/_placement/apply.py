@@ -42,8 +42,7 @@ def _guarded_put(client, uuid, what, payload_key, value, generation, owner_trait
                                  detail=_detail(resp))
         if attempt == CONFLICT_RETRIES:
             break
-        client.retried += 1
-        client._sleep(client.backoff(attempt))
+        client.wait(attempt)
         fresh = client.get(path)
         if what == "traits" and owner_trait not in fresh["traits"] and \
                 owner_trait in (value or []) and fresh["traits"]:
@@ -74,17 +73,37 @@ def _create(client, p, parent_uuid, owner_trait):
     body = {"name": p["name"], "uuid": p["uuid"], "parent_provider_uuid": parent_uuid}
     status, resp = client.post("/resource_providers", body, ok=(200,), allow=(409,))
     if status == 409:
-        raise PlacementError(
-            "cannot create provider %s (%s): %s. Another provider already holds this name or "
-            "UUID outside the compute node's tree; left untouched" % (p["name"], p["uuid"], _detail(resp)),
-            status=409, code=_code(resp), method="POST", path="/resource_providers")
-    gen = resp["generation"]
+        gen = _twin_created(client, p, parent_uuid, owner_trait)
+        if gen is None:
+            raise PlacementError(
+                "cannot create provider %s (%s): %s. Another provider already holds this name "
+                "or UUID outside the compute node's tree; left untouched"
+                % (p["name"], p["uuid"], _detail(resp)),
+                status=409, code=_code(resp), method="POST", path="/resource_providers")
+    else:
+        gen = resp["generation"]
     # Ownership trait first: an interrupted run leaves a provider we recognise as ours.
     gen = _guarded_put(client, p["uuid"], "traits", "traits", p["target"]["traits"], gen,
                        owner_trait)
     if p["target"]["inventories"]:
         _guarded_put(client, p["uuid"], "inventories", "inventories",
                      p["target"]["inventories"], gen, owner_trait)
+
+
+def _twin_created(client, p, parent_uuid, owner_trait):
+    """Generation of the provider a concurrent run of ours created between our read and our
+    create (same name and UUID, under the same parent, with the ownership trait or still
+    without traits and inventories: a create in progress); None when it is someone else's."""
+    status, rp = client.request("GET", "/resource_providers/%s" % p["uuid"], allow=(404,))
+    if status != 200 or rp.get("name") != p["name"] or \
+            rp.get("parent_provider_uuid") != parent_uuid:
+        return None
+    traits = client.get("/resource_providers/%s/traits" % p["uuid"])
+    if owner_trait not in traits["traits"]:
+        inv = client.get("/resource_providers/%s/inventories" % p["uuid"])
+        if traits["traits"] or inv["inventories"]:
+            return None
+    return traits["resource_provider_generation"]
 
 
 def _update(client, p, owner_trait):

@@ -15,7 +15,8 @@ import fnmatch
 import re
 import uuid
 
-PCI_ADDRESS_RE = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$")
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import is_sysfs_address
+
 CUSTOM_RE = re.compile(r"^CUSTOM_[A-Z0-9_]+$")
 NAME_MAX = 200
 TRAIT_MAX = 255
@@ -109,10 +110,23 @@ def settings_for(record, overrides, defaults):
     return out
 
 
+# vendor_label of the rules that match a device class whatever its vendor
+UNLABELLED = ("other", "any")
+
+
+def vendor_name(rec):
+    """The vendor part of trait names: the rule's label (nvidia, intel: Cyborg's names), or for
+    a device whose rule has none, its pci.ids vendor name, else its vendor id."""
+    label = rec.get("vendor_label")
+    if label and label not in UNLABELLED:
+        return label
+    return rec.get("vendor") or rec.get("vendor_id") or label
+
+
 def device_traits(rec, owner_trait, cyborg_compat):
     """Traits describing one device; Cyborg-compatible names where Cyborg has them."""
     dtype = rec.get("type") or "other"
-    vendor = rec.get("vendor_label") or rec.get("vendor_id")
+    vendor = vendor_name(rec)
     traits = {owner_trait}
     if cyborg_compat:
         traits.add("OWNER_CYBORG")
@@ -125,14 +139,38 @@ def device_traits(rec, owner_trait, cyborg_compat):
         traits.add(custom("NUMA_NODE", rec["numa_node"]))
     if rec.get("function"):
         traits.add(custom("PCI_FUNCTION", rec["function"]))
+    traits.update(fpga_region_traits(rec))
+    traits.update(fpga_function_traits(rec))
+    return traits
+
+
+def fpga_region_traits(rec):
+    """Cyborg's region trait of an FPGA function (the FIM/shell interface it offers)."""
     fpga = rec.get("fpga") or {}
     region = fpga.get("interface_id") or fpga.get("interface_uuid")
-    if region:
-        traits.add(custom("FPGA_REGION", vendor, region))              # Cyborg's region trait
-    function_ids = set(p.get("afu_id") for p in fpga.get("ports") or [] if p.get("afu_id"))
-    for fid in function_ids | set(x for x in (fpga.get("afu_id"), fpga.get("xclbin_uuid")) if x):
-        traits.add(custom("FPGA_FUNCTION_ID", vendor, fid))
-    return traits
+    return set([custom("FPGA_REGION", vendor_name(rec), region)]) if region else set()
+
+
+def fpga_function_traits(rec):
+    """Cyborg's function-id traits: the AFUs (DFL ports) or the xclbin loaded."""
+    fpga = rec.get("fpga") or {}
+    ids = set(p.get("afu_id") for p in fpga.get("ports") or [] if p.get("afu_id"))
+    ids.update(x for x in (fpga.get("afu_id"), fpga.get("xclbin_uuid")) if x)
+    return set(custom("FPGA_FUNCTION_ID", vendor_name(rec), fid) for fid in ids)
+
+
+def family_traits(rec, pf, vfs, per_pf):
+    """FPGA traits a provider carries for the other functions of its card: a PF provider that
+    also counts its VFs (per_pf) offers the AFUs behind them; a VF provider (per_vf) sits in
+    its PF's region.  So a device profile asking for region + function id finds a provider
+    either way (Cyborg reports both on the PF's provider)."""
+    out = set()
+    if per_pf:
+        for vf in vfs:
+            out.update(fpga_function_traits(vf))
+    elif pf is not None:
+        out.update(fpga_region_traits(pf))
+    return out
 
 
 def _default_rc(rec):
@@ -158,7 +196,7 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
     by_addr = {}
     for i, rec in enumerate(records or []):
         addr = rec.get("address") if isinstance(rec, dict) else None
-        if not isinstance(addr, str) or not PCI_ADDRESS_RE.match(addr):
+        if not is_sysfs_address(addr):
             errors.append("devices[%d]: bad PCI address %r (want dddd:bb:ss.f, lower-case hex)"
                           % (i, addr))
         elif addr in by_addr:
@@ -174,11 +212,12 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
         raise ValueError("; ".join(errors))
 
     settings = dict((a, settings_for(r, overrides, defaults)) for a, r in by_addr.items())
-    vf_count = {}
-    for addr, rec in by_addr.items():
+    vfs_of = {}
+    for addr, rec in sorted(by_addr.items()):
         pf = (rec.get("sriov") or {}).get("physfn")
         if rec.get("is_virtual_function") and pf in by_addr:
-            vf_count[pf] = vf_count.get(pf, 0) + 1
+            vfs_of.setdefault(pf, []).append(rec)
+    vf_count = dict((pf, len(vfs)) for pf, vfs in vfs_of.items())
 
     desired = {}
     for addr in sorted(by_addr):
@@ -205,6 +244,10 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
             rc = "PCI_DEVICE"
         check_rc(rc, errors, where)
         traits = device_traits(rec, owner_trait, cyborg_compat)
+        if rec.get("is_virtual_function"):
+            traits.update(family_traits(rec, by_addr.get(pf), (), per_pf=False))
+        elif cfg["sriov_mode"] == "per_pf":
+            traits.update(family_traits(rec, None, vfs_of.get(addr, ()), per_pf=True))
         traits.update(cfg.get("traits") or [])
         for t in sorted(traits):
             check_trait(t, errors, where)
@@ -218,6 +261,7 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
             errors.append("%s: reserved %s outside 0..%d" % (where, inv["reserved"], total))
         name = provider_name(compute_node, addr)
         desired[name] = dict(name=name, uuid=provider_uuid(name), address=addr,
+                             pf_address=pf if rec.get("is_virtual_function") else None,
                              inventories={rc: inv}, traits=sorted(traits))
     if errors:
         raise ValueError("; ".join(errors))

@@ -19,6 +19,9 @@ try:
 except ImportError:  # Python 2 controller-side sanity only
     from urllib import quote  # type: ignore
 
+# nova-compute puts it on every provider of its PCI-in-Placement reporting
+# (nova/compute/pci_placement_translator.py, os_traits.COMPUTE_MANAGED_PCI_DEVICE)
+NOVA_PCI_TRAIT = "COMPUTE_MANAGED_PCI_DEVICE"
 INV_KEYS = ("total", "reserved", "min_unit", "max_unit", "step_size", "allocation_ratio")
 
 
@@ -102,11 +105,15 @@ def read_tree(client, plan, desired, owner_trait):
         return {}
     tree = client.get("/resource_providers?in_tree=%s" % root["uuid"])["resource_providers"]
     root["tree_size"] = len(tree)
-    prefix = plan.compute_node + "_"
+    prefix = (plan.compute_node + "_").lower()
+    wanted = set(n.lower() for n in desired)
     seen = {}
     for rp in tree:
         name = rp["name"]
-        if rp["uuid"] == root["uuid"] or not (name in desired or name.startswith(prefix)):
+        # Nova names its PCI providers <hypervisor>_<ADDRESS IN UPPER CASE>: compare names
+        # without case, so a device Nova already reports is seen (as foreign) under ours
+        key = name.lower()
+        if rp["uuid"] == root["uuid"] or not (key in wanted or key.startswith(prefix)):
             continue
         tr = client.get("/resource_providers/%s/traits" % rp["uuid"])
         state = {"uuid": rp["uuid"], "generation": tr["resource_provider_generation"],
@@ -124,6 +131,51 @@ def read_tree(client, plan, desired, owner_trait):
     return seen
 
 
+def foreign_holders(current, desired):
+    """{our provider name: (name, state)} of the providers we do not manage that already
+    report one of our devices: one holding our name, exactly or in another case, and a
+    nova-compute PCI provider (NOVA_PCI_TRAIT) named after the device or its PF (Nova counts
+    the VFs of a PF in one provider named after the PF)."""
+    by_key = dict((name.lower(), name) for name in desired)
+    by_address = {}
+    for name, want in desired.items():
+        for address in (want.get("address"), want.get("pf_address")):
+            if address:
+                by_address.setdefault(address.lower(), []).append(name)
+    found = {}
+    for name, st in sorted(current.items()):
+        if st["managed"]:
+            continue
+        ours = [by_key[name.lower()]] if name.lower() in by_key else []
+        if NOVA_PCI_TRAIT in st["traits"]:
+            ours.extend(by_address.get(name.rsplit("_", 1)[-1].lower(), []))
+        for own in ours:
+            found.setdefault(own, (name, st))
+    return found
+
+
+def conflict_message(ours, name, st, owner_trait):
+    traits = ", ".join(st["traits"]) or "none"
+    if name == ours:
+        text = ("provider %s (%s) already exists and is not managed by this collection (no %s "
+                "trait; traits: %s); left untouched" % (name, st["uuid"], owner_trait, traits))
+    elif name.lower() != ours.lower():
+        text = ("provider %s (%s) already reports the device of our provider %s (Nova names "
+                "the provider of a VF after its physical function) and is not managed by this collection (no %s "
+                "trait; traits: %s); left untouched, %s not created" % (
+                    name, st["uuid"], ours, owner_trait, traits, ours))
+    else:
+        text = ("provider %s (%s) already reports the device of our provider %s (the same name "
+                "in another case) and is not managed by this collection (no %s trait; traits: "
+                "%s); left untouched, %s not created" % (name, st["uuid"], ours, owner_trait,
+                                                         traits, ours))
+    if NOVA_PCI_TRAIT in st["traits"]:
+        text += ("; it is nova-compute's own PCI-in-Placement provider ([pci] "
+                 "report_in_placement): register the device through one of the two only (an "
+                 "override with skip: true here, or drop it from Nova's [pci] device_spec)")
+    return text
+
+
 def build_plan(client, compute_node, desired, owner_trait, state="present", purge=True,
                create_root=False, root_uuid=None, only_listed=False):
     plan = Plan(compute_node)
@@ -139,15 +191,14 @@ def build_plan(client, compute_node, desired, owner_trait, state="present", purg
                              "created under it anyway" % compute_node)
     current = read_tree(client, plan, desired, owner_trait)
 
-    for name, st in sorted(current.items()):
-        if not st["managed"] and name in desired:
-            plan.conflicts.append(
-                "provider %s (%s) already exists and is not managed by this collection (no %s "
-                "trait; traits: %s); left untouched" % (
-                    name, st["uuid"], owner_trait, ", ".join(st["traits"]) or "none"))
+    foreign = foreign_holders(current, desired)
+    for ours, (name, st) in sorted(foreign.items()):
+        plan.conflicts.append(conflict_message(ours, name, st, owner_trait))
 
     if state == "present":
         for name, want in sorted(desired.items()):
+            if name in foreign:
+                continue    # the device is someone else's provider: never a second one
             st = current.get(name)
             target = {"inventories": want["inventories"], "traits": want["traits"]}
             if st is None:

@@ -183,6 +183,91 @@ def test_foreign_provider_with_our_name_is_left_alone(placement, api, node, devi
     assert len(api.tree(node)) == 21
 
 
+def _nova_pci_provider(api, root_uuid, name):
+    """A provider as nova-compute's PCI-in-Placement reporting makes it (its own UUID, the
+    COMPUTE_MANAGED_PCI_DEVICE trait, one PGPU)."""
+    status, rp = api.call("POST", "/resource_providers", {
+        "name": name, "parent_provider_uuid": root_uuid})
+    assert status == 200, rp
+    status, _ = api.call("PUT", "/resource_providers/%s/traits" % rp["uuid"], {
+        "resource_provider_generation": 0, "traits": ["COMPUTE_MANAGED_PCI_DEVICE"]})
+    assert status == 200
+    status, _ = api.call("PUT", "/resource_providers/%s/inventories" % rp["uuid"], {
+        "resource_provider_generation": 1, "inventories": {"PGPU": {"total": 1, "max_unit": 1}}})
+    assert status == 200
+    return rp
+
+
+def test_nova_provider_named_in_upper_case_is_foreign(placement, api, node, devices):
+    # nova/compute/pci_placement_translator.py names providers <hypervisor>_<ADDRESS.upper()>:
+    # for an address with hex letters, the name differs from ours only in case
+    status, root = api.call("POST", "/resource_providers", {"name": node})
+    ours = node + "_0000:2a:00.0"
+    novas = node + "_0000:2A:00.0"
+    nova = _nova_pci_provider(api, root["uuid"], novas)
+    before = api.tree(node)[novas]
+
+    for check_mode in (True, False):
+        res = run_module(_args(placement.url, node, devices, create_root=False),
+                         check_mode=check_mode)
+        assert res["failed"], res
+        assert novas in res["msg"] and "another case" in res["msg"], res["msg"]
+        assert "nova-compute's own PCI-in-Placement provider" in res["msg"], res["msg"]
+        assert ours not in res["providers"]["create"], res["providers"]
+        assert len(res["providers"]["create"]) == 20     # the 21 desired, less ours
+    tree = api.tree(node)
+    assert ours not in tree                            # never a second provider for the device
+    assert tree[novas] == before and tree[novas]["uuid"] == nova["uuid"]
+    assert len(tree) == 21
+
+
+def test_nova_provider_of_a_pf_holds_its_vfs(placement, api, node, devices):
+    # Nova counts the VFs of a PF in one provider named after the PF: with per_vf, our VF
+    # providers would report the same VFs a second time
+    status, root = api.call("POST", "/resource_providers", {"name": node})
+    novas = node + "_0000:3D:00.0"
+    _nova_pci_provider(api, root["uuid"], novas)
+    res = run_module(_args(placement.url, node, devices, create_root=False,
+                           sriov_mode="per_vf"))
+    assert res["failed"], res
+    vfs = [node + "_0000:3d:01.%d" % i for i in range(4)]
+    for name in vfs:
+        assert name in res["msg"] and name not in api.tree(node), name
+    assert "after its physical function" in res["msg"], res["msg"]
+    assert not set(vfs) & set(res["providers"]["create"])
+
+
+def test_twin_run_that_created_our_provider_first_converges(placement, api, node, devices):
+    # Two runs for one host race: the twin creates a provider between our read and our create.
+    assert not run_module(_args(placement.url, node, devices[:1]))["failed"]
+    twin_done = []
+
+    def twin(method, path):
+        if method == "POST" and path == "/resource_providers" and not twin_done:
+            twin_done.append(True)
+            res = run_module(_args(placement.url, node, devices[:3]))
+            assert not res["failed"], res
+
+    res = run_module(_args(placement.url, node, devices[:3]), client_factory=_hooked(before=twin))
+    assert twin_done and not res["failed"], res
+    assert sorted(res["providers"]["create"]) == sorted(
+        node + "_" + d["address"] for d in devices[1:3])
+    again = run_module(_args(placement.url, node, devices[:3]))
+    assert not again["failed"] and not again["changed"], again
+
+
+def test_stranger_holding_our_uuid_still_fails_clearly(placement, api, node, devices):
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.desired import (
+        provider_uuid)
+    name = node + "_" + devices[0]["address"]
+    # the same UUID under another name, outside the tree: not ours to converge
+    status, _ = api.call("POST", "/resource_providers", {
+        "name": "stranger-" + node, "uuid": provider_uuid(name)})
+    assert status == 200
+    res = run_module(_args(placement.url, node, devices[:1]))
+    assert res["failed"] and "outside the compute node's tree" in res["msg"], res
+
+
 def test_bad_inputs_rejected_before_any_call(placement, api, node, devices):
     before = api.total_providers()
     cases = [

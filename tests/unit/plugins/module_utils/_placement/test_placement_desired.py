@@ -127,3 +127,44 @@ def test_nic_pf_without_vfs_is_one_pci_device_not_a_vf():
     override = build_desired("n", [nic], overrides=[{"match": {"type": "nic"},
                                                      "resource_class": "CUSTOM_NIC_PF"}])
     assert list(override["n_0000:af:00.0"]["inventories"]) == ["CUSTOM_NIC_PF"]
+
+
+def test_unlabelled_vendor_is_named_by_pci_ids_not_other():
+    nvme = {"address": "0000:c1:00.0", "vendor_id": "144d", "device_id": "a80a", "type": "nvme",
+            "vendor_label": "other", "vendor": "Samsung Electronics Co Ltd",
+            "is_virtual_function": False, "sriov": None}
+    traits = build_desired("n", [nvme])["n_0000:c1:00.0"]["traits"]
+    assert "CUSTOM_NVME_SAMSUNG_ELECTRONICS_CO_LTD" in traits
+    assert not any(t.endswith("_OTHER") for t in traits), traits
+    nameless = dict(nvme, vendor=None)
+    assert "CUSTOM_NVME_144D" in build_desired("n", [nameless])["n_0000:c1:00.0"]["traits"]
+    labelled = build_desired("n", [GPU])["n_0000:3b:00.0"]["traits"]
+    assert "CUSTOM_GPU_NVIDIA" in labelled          # a rule's label stays (Cyborg's names)
+
+
+def _dfl(addr, afu, vf):
+    return {"address": addr, "vendor_id": "8086", "device_id": "bccf" if vf else "bcce",
+            "type": "fpga", "vendor_label": "intel", "is_virtual_function": vf,
+            "function": "vf" if vf else None,
+            "sriov": ({"physfn": "0000:3b:00.0", "vfs": []} if vf else
+                      {"num_vfs": 2, "total_vfs": 3, "vfs": ["0000:3b:00.1", "0000:3b:00.2"],
+                       "physfn": None}),
+            "fpga": {"framework": "dfl", "interface_id": None if vf else "ab12",
+                     "ports": [{"afu_id": afu}] if afu else [], "afu_id": afu}}
+
+
+def test_fpga_vf_function_ids_and_pf_region_are_never_lost():
+    recs = [_dfl("0000:3b:00.0", None, False), _dfl("0000:3b:00.1", "f1", True),
+            _dfl("0000:3b:00.2", "f2", True)]
+    per_pf = build_desired("n", recs)
+    assert list(per_pf) == ["n_0000:3b:00.0"]
+    traits = per_pf["n_0000:3b:00.0"]["traits"]
+    assert {"CUSTOM_FPGA_REGION_INTEL_AB12", "CUSTOM_FPGA_FUNCTION_ID_INTEL_F1",
+            "CUSTOM_FPGA_FUNCTION_ID_INTEL_F2"} <= set(traits)
+    per_vf = build_desired("n", recs, defaults={"sriov_mode": "per_vf"})
+    assert sorted(per_vf) == ["n_0000:3b:00.1", "n_0000:3b:00.2"]
+    for addr, fid in (("0000:3b:00.1", "F1"), ("0000:3b:00.2", "F2")):
+        vf_traits = set(per_vf["n_" + addr]["traits"])
+        assert "CUSTOM_FPGA_REGION_INTEL_AB12" in vf_traits
+        assert "CUSTOM_FPGA_FUNCTION_ID_INTEL_" + fid in vf_traits
+        assert len([t for t in vf_traits if "FUNCTION_ID" in t]) == 1    # only its own AFU
