@@ -291,18 +291,13 @@ changed_files:
   elements: str
 '''
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.runner import (
-    ARGUMENT_SPEC, run)
+    ARGSPEC, run)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           required_if=[("target", "manifests", ["manifest_dir"])],
-                           required_together=[("client_cert", "client_key"),
-                                              ("username", "password")])
-    module.exit_json(**run(module))
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """The few Kubernetes API calls the collection makes, through the official Python client.
 
 Authentication follows kubernetes.core (kubeconfig, context, host, api_key, client
@@ -17,6 +19,8 @@ import os
 import traceback
 
 from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 
 KUBERNETES_IMPORT_ERROR = None
 try:
@@ -52,6 +56,9 @@ AUTH_ARG_SPEC = dict(
     proxy=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_PROXY"])),
     no_proxy=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_NO_PROXY"])),
 )
+# The auth options with their constraints, to merge into a module's ArgumentSpec.
+AUTH_ARGSPEC = ArgumentSpec(AUTH_ARG_SPEC, required_together=[("client_cert", "client_key"),
+                                                               ("username", "password")])
 
 
 class K8sError(Exception):

@@ -1,12 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Manifest mode (YAML for GitOps) and the node-feature-discovery feature file.
 
-Both write atomically (temporary file in the same directory, then rename) and only when the
-content differs, so a second run changes nothing. Manifest mode reads its previous output to
-know which labels it published before and which pool generation it is at, and plans with
-the same functions as API mode, so the content is the same.
+Both write atomically (``_files.atomic_write``: temporary file in the same directory, then
+rename) and only when the content differs, so a second run changes nothing. Manifest mode
+reads its previous output to know which labels it published before and which pool generation
+it is at, and plans with the same pure functions as API mode (``plan.py``), so the content is
+the same. No cluster access: nothing here imports the client or the kubernetes library.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,10 +17,10 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_write
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.desired import NFD_PREFIX
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.plan import (
     OWNED_LABELS, OWNED_RESOURCES, owned, plan_node, plan_slices, slice_summary)
 
 try:
@@ -77,18 +80,7 @@ class FileWriter(object):
         if text is None:
             os.remove(path)
             return True
-        directory = os.path.dirname(path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o755)
-        fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
-        try:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(text)
-            os.chmod(tmp, 0o644)
-            self.module.atomic_move(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
+        atomic_write(path, text, mode=0o644, dir_mode=0o755, move=self.module.atomic_move)
         return True
 
 

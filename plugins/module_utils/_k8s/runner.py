@@ -1,7 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Body of openaccel.cyborg.k8s_node_accelerators: options in, result dict out."""
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Body of openaccel.cyborg.k8s_node_accelerators: options in, result dict out.
+
+``run`` follows the body contract of ``module_utils/_module.py``: it reads ``params`` and
+``check_mode``, calls ``warn`` (and, writing files, ``atomic_move``), and returns the result
+or raises ModuleFailure with what was already done.  ``ARGSPEC`` holds the options with
+every constraint, the Kubernetes auth options (``client.AUTH_ARGSPEC``) included.
+"""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -11,17 +19,19 @@ import socket
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import client as k8s_client
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import files
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.desired import (
     DesiredStateError, NFD_FIELDS, check_options, desired_state)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import (
-    Reconciler, slice_summary)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.plan import slice_summary
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import Reconciler
 
 PUBLISH = ["labels", "extended_resources", "resource_slices"]
 DEFAULT_TYPES = ("gpu", "ai", "fpga", "qat", "dsa", "iaa")
 
-ARGUMENT_SPEC = dict(
+ARGSPEC = ArgumentSpec(dict(
     node=dict(type="str"),
     devices=dict(type="list", elements="dict", default=[]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -45,8 +55,7 @@ ARGUMENT_SPEC = dict(
     retries=dict(type="int", default=5),
     field_manager=dict(type="str", default="openaccel-cyborg"),
     request_timeout=dict(type="int", default=30),
-)
-ARGUMENT_SPEC.update(k8s_client.AUTH_ARG_SPEC)
+), required_if=[("target", "manifests", ["manifest_dir"])]).merged(k8s_client.AUTH_ARGSPEC)
 
 
 def _desired(module, node):
@@ -57,12 +66,12 @@ def _desired(module, node):
     if params["target"] == "nfd_feature_file" and "/" in params["nfd_feature_file"]:
         errors.append("nfd_feature_file: a file name, without directories")
     if errors:
-        module.fail_json(msg="; ".join(errors))
+        raise ModuleFailure("; ".join(errors))
     devices = params["devices"] if params["state"] == "present" else []
     try:
         return desired_state(params, devices, node)
     except DesiredStateError as exc:
-        module.fail_json(msg=str(exc))
+        raise ModuleFailure(str(exc))
 
 
 def _warn_foreign(module, foreign, desired):
@@ -76,8 +85,8 @@ def _warn_foreign(module, foreign, desired):
 def run_api(module, node, desired):
     params = module.params
     if k8s_client.KUBERNETES_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib("kubernetes"),
-                         exception=k8s_client.KUBERNETES_IMPORT_ERROR)
+        raise ModuleFailure(missing_required_lib("kubernetes"),
+                            exception=k8s_client.KUBERNETES_IMPORT_ERROR)
     result = {"changed": False, "node": node, "target": "api"}
     reconciler = None
     try:
@@ -101,9 +110,12 @@ def run_api(module, node, desired):
                                             for s in desired["slices"])
             result["generation"] = generation
     except k8s_client.K8sError as exc:
-        module.fail_json(msg=_message(exc, node), status=exc.status, verb=exc.verb,
-                         resource=exc.resource, api_group=exc.group,
-                         actions=reconciler.actions if reconciler else [])
+        partial = {"changed": False, "actions": [], "conflicts_retried": 0}
+        if reconciler:
+            partial.update(changed=reconciler.wrote, actions=reconciler.actions,
+                           conflicts_retried=reconciler.conflicts)
+        raise ModuleFailure(_message(exc, node), status=exc.status, verb=exc.verb,
+                            resource=exc.resource, api_group=exc.group, **partial)
     result.update(actions=reconciler.actions, conflicts_retried=reconciler.conflicts,
                   diff={"before": before, "after": after})
     return result
@@ -145,16 +157,17 @@ def run_nfd(module, node, desired):
 
 
 def run(module):
+    """Publish the node's accelerators; returns the result dict, or raises ModuleFailure."""
     params = module.params
     node = params["node"] or socket.gethostname().lower()
     if params["target"] == "manifests" and not params["manifest_dir"]:
-        module.fail_json(msg="target=manifests needs manifest_dir")
+        raise ModuleFailure("target=manifests needs manifest_dir")
     desired = _desired(module, node)
     if params["target"] == "nfd_feature_file":
         unsupported = [p for p in params["publish"] if p != "labels"]
         if params["publish"] != PUBLISH and unsupported:
-            module.fail_json(msg="target=nfd_feature_file publishes labels only; %s need "
-                                 "target=api or target=manifests" % ", ".join(unsupported))
+            raise ModuleFailure("target=nfd_feature_file publishes labels only; %s need "
+                                "target=api or target=manifests" % ", ".join(unsupported))
         result = run_nfd(module, node, desired)
     elif params["target"] == "manifests":
         result = run_manifests(module, node, desired)

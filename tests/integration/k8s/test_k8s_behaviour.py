@@ -4,7 +4,7 @@ import pytest
 
 from k8s_helpers import node_of, records, run_module, slices_of, validate
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import (
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.plan import (
     OWNED_LABELS, OWNED_RESOURCES)
 
 
@@ -110,6 +110,9 @@ def test_conflicts_are_retried(server, params):
     res = run_module(dict(params, devices=gpus()[:2], retries=2))
     server.conflicts[("nodes", params["node"])] = 0
     assert res["failed"] and "still conflicting after 2 retries" in res["msg"], res
+    # the partial result: three tries, all conflicting, so nothing written
+    assert res["conflicts_retried"] == 3 and not res["changed"], res
+    assert res["actions"], res
 
 
 @pytest.mark.parametrize("grants, verb, resource", [
@@ -125,6 +128,8 @@ def test_forbidden_names_verb_and_resource(server, params, grants, verb, resourc
     assert res["failed"] and res["status"] == 403, res
     assert "may not '%s' on resource '%s'" % (verb, resource) in res["msg"]
     assert "docs/k8s-clusterrole.yaml" in res["msg"]
+    # the node writes allowed before the refusal are reported
+    assert res["changed"] is (resource != "nodes"), res
 
 
 def test_check_mode_needs_only_read_access(server, params):

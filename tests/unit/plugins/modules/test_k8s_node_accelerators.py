@@ -11,8 +11,8 @@ def test_documented_options_match_the_argument_spec():
     doc = yaml.safe_load(mod.DOCUMENTATION)
     fragment = yaml.safe_load(k8s_auth.ModuleDocFragment.DOCUMENTATION)
     documented = set(doc["options"]) | set(fragment["options"])
-    assert documented == set(_k8s_run.ARGUMENT_SPEC)
-    for name, spec in _k8s_run.ARGUMENT_SPEC.items():
+    assert documented == set(_k8s_run.ARGSPEC.argument_spec)
+    for name, spec in _k8s_run.ARGSPEC.argument_spec.items():
         opt = doc["options"].get(name) or fragment["options"][name]
         assert opt.get("type", "str") == spec.get("type", "str"), name
         assert opt.get("default") == spec.get("default"), name
@@ -35,3 +35,11 @@ def test_missing_kubernetes_library(monkeypatch):
     res = run_module({"node": "n1", "host": "https://127.0.0.1:1", "api_key": "x"})
     assert res["failed"], res
     assert "Failed to import the required Python library (kubernetes)" in res["msg"]
+
+
+def test_argspec_holds_every_constraint():
+    constraints = _k8s_run.ARGSPEC.constraints()
+    assert constraints["required_if"] == [("target", "manifests", ["manifest_dir"])]
+    assert sorted(constraints["required_together"]) == [("client_cert", "client_key"),
+                                                        ("username", "password")]
+    assert set(_k8s_client.AUTH_ARG_SPEC) <= set(_k8s_run.ARGSPEC.argument_spec)
