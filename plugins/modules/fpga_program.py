@@ -275,54 +275,14 @@ lock_waited_s:
   type: float
 """
 
-from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import (  # noqa: E402
+    execute)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.runner import (  # noqa: E402
-    run_module)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack.auth import (  # noqa: E402
-    AUTH_ARGUMENT_SPEC)
-
-GLANCE_SPEC = dict(image_id=dict(type="str"), function_id=dict(type="str"),
-                   bitstream_id=dict(type="str"))
-
-
-def argument_spec():
-    spec = dict(
-        device=dict(type="str", required=True),
-        src=dict(type="path"),
-        url=dict(type="str"),
-        checksum=dict(type="str"),
-        glance=dict(type="dict", options=GLANCE_SPEC,
-                    mutually_exclusive=[["image_id", "function_id", "bitstream_id"]],
-                    required_one_of=[["image_id", "function_id", "bitstream_id"]]),
-        method=dict(type="str", default="auto", choices=["auto", "opae", "xrt", "fpga_manager"]),
-        kind=dict(type="str", default="auto", choices=["auto", "partial", "base", "fim", "bmc"]),
-        expected_id=dict(type="str"),
-        allow_base_flash=dict(type="bool", default=False),
-        force=dict(type="bool", default=False),
-        timeout=dict(type="int", default=600),
-        lock_dir=dict(type="path", default="/run/lock"),
-        cache=dict(type="bool", default=True),
-        cache_dir=dict(type="path", default="/var/cache/openaccel/bitstreams"),
-        lock_timeout=dict(type="int", default=300),
-        sysfs_root=dict(type="path", default="/sys"),
-        firmware_dir=dict(type="path", default="/lib/firmware"),
-        image_endpoint=dict(type="str"),
-        token=dict(type="str", no_log=True),
-    )
-    for name, opt in AUTH_ARGUMENT_SPEC.items():
-        if name not in ("endpoint", "token"):
-            spec[name] = dict(opt)
-    return spec
+    ARGSPEC, run)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(), supports_check_mode=True,
-        mutually_exclusive=[["src", "url", "glance"], ["image_endpoint", "cloud"],
-                            ["image_endpoint", "auth"]],
-        required_one_of=[["src", "url", "glance"]])
-    run_module(module)
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

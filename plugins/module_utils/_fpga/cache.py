@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """fpga_program's download cache: verified bitstreams kept by content digest on the target.
 
 A converge that names a URL or Glance image the card already runs would otherwise download it
 again on every run just to read its ids. Entries are named by the digest they were verified
-against (``sha256-<hex>``), written to a temporary name and renamed, and checked again on every
+against (``sha256-<hex>``), written atomically (_files.atomic_copy), and checked again on every
 use: a damaged entry is removed and downloaded anew. Check mode reads the cache, never writes.
 """
 
@@ -13,9 +15,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import shutil
-import tempfile
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_copy
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import file_digests
 
 
@@ -53,13 +54,6 @@ class BitstreamCache(object):
         if not self.directory or not self.writable or not algo or not digest:
             return None
         try:
-            if not os.path.isdir(self.directory):
-                os.makedirs(self.directory, 0o700)
-            handle, temp = tempfile.mkstemp(dir=self.directory, prefix=".incoming-")
-            os.close(handle)
-            shutil.copyfile(path, temp)
-            os.chmod(temp, 0o600)
-            os.rename(temp, self._path(algo, digest))
-            return self._path(algo, digest)
+            return atomic_copy(path, self._path(algo, digest), mode=0o600, dir_mode=0o700)
         except (IOError, OSError):
             return None

@@ -1,8 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """fpga_program's "is work needed?" decision: pure functions over device records
-(schemas/device.schema.json) and a bitstream identity (_bitstream.identify()).
+(schemas/device.schema.json) and a bitstream identity (bitstream.identify()).
 
 No I/O here: the module runs decide() before the lock (check mode stops there), again under
 the lock, and loaded_id() after the tool to verify.
@@ -11,10 +13,10 @@ the lock, and loaded_id() after the tool to verify.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import identity_of
 from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.fpga import normalize_id
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import identity_of
+from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (
+    AddressError, card_of, normalize_address as _normalize_address)
 
 METHOD_OF_FRAMEWORK = {"dfl": "opae", "xrt": "xrt", "fpga_manager": "fpga_manager"}
 KINDS_OF_METHOD = {"opae": ("partial", "fim", "bmc"), "xrt": ("partial", "base"),
@@ -26,7 +28,6 @@ TOOLS = {("opae", "partial"): "fpgaconf", ("opae", "fim"): "fpgasupdate",
 ID_FIELDS = {("opae", "partial"): ("pf", "afu_id"), ("opae", "fim"): ("pf", "bitstream_id"),
              ("opae", "bmc"): (None, None), ("xrt", "partial"): ("user", "xclbin_uuid"),
              ("xrt", "base"): ("mgmt", "logic_uuid"), ("fpga_manager", "partial"): (None, None)}
-_ADDRESS = re.compile(r"^(?:([0-9a-f]{4}):)?([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$")
 
 
 class DecisionError(ValueError):
@@ -34,16 +35,11 @@ class DecisionError(ValueError):
 
 
 def normalize_address(text):
-    match = _ADDRESS.match((text or "").strip().lower())
-    if not match:
-        raise DecisionError("device: %r is not a PCI address like 0000:3b:00.0" % (text,))
-    domain, bus, slot, func = match.groups()
-    return "%s:%s:%s.%s" % (domain or "0000", bus, slot, func)
-
-
-def card_of(address):
-    """'0000:3b:00.1' -> '0000:3b:00' (both PFs of an Alveo, a DFL PF and its VFs)."""
-    return address.rsplit(".", 1)[0]
+    """The ``device`` option in the sysfs form (the shared PCI address grammar)."""
+    try:
+        return _normalize_address(text, "device")
+    except AddressError as exc:
+        raise DecisionError(str(exc))
 
 
 def _by_address(records):

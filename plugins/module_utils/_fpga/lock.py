@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Per-card lock (flock under /run/lock) and the per-card record of flashed images.
 
 The lock file is ``<lock_dir>/openaccel-fpga-<card>.lock`` (card = domain:bus:slot, so both
@@ -21,6 +23,8 @@ import fcntl
 import json
 import os
 import time
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_write
 
 BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id"
 
@@ -132,15 +136,12 @@ class StagedState(object):
         data = self._load()
         data[kind] = {"sha256": sha256, "id": ident, "tool": tool, "boot_id": self.boot,
                       "time": int(time.time())}
-        tmp = self.path + ".tmp"
-        with open(tmp, "w") as handle:
-            json.dump(data, handle, sort_keys=True)
-        os.rename(tmp, self.path)
+        self._save(data)
 
     def clear(self, kind):
         data = self._load()
         if data.pop(kind, None) is not None:
-            tmp = self.path + ".tmp"
-            with open(tmp, "w") as handle:
-                json.dump(data, handle, sort_keys=True)
-            os.rename(tmp, self.path)
+            self._save(data)
+
+    def _save(self, data):
+        atomic_write(self.path, json.dumps(data, sort_keys=True))

@@ -1,8 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""fpga_program's flow: source -> identity -> decide -> (check mode stops) -> lock ->
-decide again -> tool -> re-discover -> verify. Every exit says what the device reports now.
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""fpga_program's body and its ARGSPEC. The flow: source -> identity -> decide -> (check mode
+stops) -> lock -> decide again -> tool -> re-discover -> verify. run(module) returns the
+result, or raises ModuleFailure with what was done so far (what was flashed, the tool's
+output, the lock wait, ...): every exit says what the device reports now.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -10,19 +14,54 @@ __metaclass__ = type
 
 import shutil
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import (
+    DiscoveryError, discover)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import tools
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import (
     BitstreamError, identify)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import (
-    DiscoveryError, discover)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.cache import BitstreamCache
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.decide import (
     DecisionError, card_of, decide, loaded_id, normalize_address)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.lock import (
     CardLock, LockTimeout, StagedState)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._procfs import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.source import (
     SourceError, cleanup, resolve)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack.glance import (
+    GLANCE_ARGSPEC)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._procfs import open_file_users
+
+GLANCE_SPEC = dict(image_id=dict(type="str"), function_id=dict(type="str"),
+                   bitstream_id=dict(type="str"))
+
+# fpga_program's options, then Glance's (image_endpoint, token and the OpenStack auth options
+# less Placement's endpoint) with their constraints.
+ARGSPEC = ArgumentSpec(
+    dict(
+        device=dict(type="str", required=True),
+        src=dict(type="path"),
+        url=dict(type="str"),
+        checksum=dict(type="str"),
+        glance=dict(type="dict", options=GLANCE_SPEC,
+                    mutually_exclusive=[["image_id", "function_id", "bitstream_id"]],
+                    required_one_of=[["image_id", "function_id", "bitstream_id"]]),
+        method=dict(type="str", default="auto", choices=["auto", "opae", "xrt", "fpga_manager"]),
+        kind=dict(type="str", default="auto", choices=["auto", "partial", "base", "fim", "bmc"]),
+        expected_id=dict(type="str"),
+        allow_base_flash=dict(type="bool", default=False),
+        force=dict(type="bool", default=False),
+        timeout=dict(type="int", default=600),
+        lock_dir=dict(type="path", default="/run/lock"),
+        cache=dict(type="bool", default=True),
+        cache_dir=dict(type="path", default="/var/cache/openaccel/bitstreams"),
+        lock_timeout=dict(type="int", default=300),
+        sysfs_root=dict(type="path", default="/sys"),
+        firmware_dir=dict(type="path", default="/lib/firmware"),
+    ),
+    mutually_exclusive=[["src", "url", "glance"]],
+    required_one_of=[["src", "url", "glance"]],
+).merged(GLANCE_ARGSPEC)
 
 XRT_BIN = "/opt/xilinx/xrt/bin"
 TOOL_PACKAGES = {"fpgaconf": "OPAE (opae-tools)", "fpgasupdate": "OPAE (opae-tools-extra)",
@@ -32,19 +71,11 @@ TOOL_PACKAGES = {"fpgaconf": "OPAE (opae-tools)", "fpgasupdate": "OPAE (opae-too
 _PLANNED = object()
 
 
-class Failure(Exception):
-    """Ends the run as failed with ``msg`` and the result fields gathered so far."""
-
-    def __init__(self, msg, **fields):
-        super(Failure, self).__init__(msg)
-        self.fields = fields
-
-
 def _records(sysfs_root):
     try:
         return discover(sysfs_root)[0]
     except DiscoveryError as exc:
-        raise Failure(str(exc))
+        raise ModuleFailure(str(exc))
 
 
 def _bitstream_summary(info, source):
@@ -80,7 +111,7 @@ class Runner(object):
         try:
             return decide(records, self.p, info, self.source["sha256"], staged=staged.get)
         except DecisionError as exc:
-            raise Failure(str(exc))
+            raise ModuleFailure(str(exc))
 
     def _publish(self, plan, after=_PLANNED):
         """Result fields from the plan; ``after`` is the re-read id (default: the plan's)."""
@@ -98,16 +129,17 @@ class Runner(object):
     def _busy_check(self, plan):
         users = open_file_users(plan["dev_nodes"])
         if users and not self.p["force"]:
-            raise Failure("device busy: %s is open by %s; nothing was programmed. Stop those "
-                          "processes, or set force: true" % (", ".join(plan["dev_nodes"]), ", ".join(
-                              "pid %d (%s)" % kv for kv in sorted(users.items()))),
-                          device_users=users)
+            holders = ", ".join("pid %d (%s)" % kv for kv in sorted(users.items()))
+            raise ModuleFailure("device busy: %s is open by %s; nothing was programmed. Stop "
+                                "those processes, or set force: true"
+                                % (", ".join(plan["dev_nodes"]), holders),
+                                device_users=users)
 
     def _executable(self, name):
         path = shutil.which(name) or self.module.get_bin_path(name, opt_dirs=[XRT_BIN])
         if not path:
-            raise Failure("%s not found on the target (PATH or %s); install %s"
-                          % (name, XRT_BIN, TOOL_PACKAGES.get(name, name)))
+            raise ModuleFailure("%s not found on the target (PATH or %s); install %s"
+                                % (name, XRT_BIN, TOOL_PACKAGES.get(name, name)))
         return path
 
     def _run_tool(self, plan):
@@ -118,7 +150,7 @@ class Runner(object):
                                               managers[0]["name"], self.source["path"],
                                               self.source["sha256"], self.p["firmware_dir"])
             except tools.ToolError as exc:
-                raise Failure(str(exc))
+                raise ModuleFailure(str(exc))
             return {"argv": ["fpga_manager", managers[0]["name"], out["firmware"]], "rc": 0,
                     "stdout": "state: %s" % out["state"], "stderr": "", "timed_out": False,
                     "seconds": 0.0, "manager_state": out["state"]}
@@ -127,7 +159,7 @@ class Runner(object):
         try:
             return tools.run_tool(argv, self.p["timeout"])
         except tools.ToolError as exc:
-            raise Failure(str(exc))
+            raise ModuleFailure(str(exc))
 
     def _after(self, plan):
         records = _records(self.p["sysfs_root"])
@@ -151,7 +183,7 @@ class Runner(object):
                 plan["tool"], res["rc"], state, (res["stderr"] or res["stdout"]).strip()[-500:])
         self._publish(plan, after)
         self.result["changed"] = changed
-        raise Failure(msg)
+        raise ModuleFailure(msg)
 
     def _verify(self, plan, res, after):
         self._publish(plan, after)
@@ -160,8 +192,8 @@ class Runner(object):
             if res.get("manager_state") != "operating":
                 self.staged.clear(kind)
                 self.result["changed"] = True
-                raise Failure("fpga_manager state after loading is %r, not 'operating'; the "
-                              "image is not running" % res.get("manager_state"))
+                raise ModuleFailure("fpga_manager state after loading is %r, not 'operating'; "
+                                    "the image is not running" % res.get("manager_state"))
             self.staged.put(kind, self.source["sha256"], None, plan["tool"])
             self.result.update(changed=True, verified=True, loaded_id_after=plan["wanted_id"])
             return
@@ -178,10 +210,11 @@ class Runner(object):
                              % (plan["tool"], kind, plan["card"]))
             return
         self.result["changed"] = after != plan["loaded_id"]
-        raise Failure("verification failed: %s exited 0 but %s on %s reads %s, expected %s; "
-                      "the device is not running the requested bitstream. Tool output: %s"
-                      % (plan["tool"], plan["id_field"], plan["target"], after,
-                         plan["wanted_id"], (res["stdout"] or res["stderr"]).strip()[-500:]))
+        raise ModuleFailure("verification failed: %s exited 0 but %s on %s reads %s, expected "
+                            "%s; the device is not running the requested bitstream. Tool "
+                            "output: %s"
+                            % (plan["tool"], plan["id_field"], plan["target"], after,
+                               plan["wanted_id"], (res["stdout"] or res["stderr"]).strip()[-500:]))
 
     # -- entry point -------------------------------------------------------------------
     def run(self):
@@ -189,7 +222,7 @@ class Runner(object):
         try:
             card = card_of(normalize_address(p["device"]))
         except DecisionError as exc:
-            raise Failure(str(exc))
+            raise ModuleFailure(str(exc))
         self.staged = StagedState(p["lock_dir"], card)
         try:
             cache = BitstreamCache(p["cache_dir"] if p["cache"] else None,
@@ -197,11 +230,12 @@ class Runner(object):
             self.source = resolve(p, self.module.tmpdir, self.glance_client, cache)
             info = identify(self.source["path"])
         except SourceError as exc:
-            raise Failure(str(exc))
+            raise ModuleFailure(str(exc))
         except BitstreamError as exc:
-            raise Failure("src: %s is not a usable bitstream: %s" % (self.source["path"], exc))
+            raise ModuleFailure("src: %s is not a usable bitstream: %s"
+                                % (self.source["path"], exc))
         except (IOError, OSError) as exc:
-            raise Failure("src: cannot read %s: %s" % (self.source["path"], exc))
+            raise ModuleFailure("src: cannot read %s: %s" % (self.source["path"], exc))
         self.result["bitstream"] = _bitstream_summary(info, self.source)
         plan = self._decide(_records(p["sysfs_root"]), info)
         self._publish(plan)
@@ -217,7 +251,7 @@ class Runner(object):
         try:
             lock.acquire()
         except LockTimeout as exc:
-            raise Failure(str(exc))
+            raise ModuleFailure(str(exc))
         try:
             records = _records(p["sysfs_root"])
             self.records_by_addr = dict((r["address"], r) for r in records)
@@ -241,13 +275,14 @@ class Runner(object):
             lock.release()
 
 
-def run_module(module, **kwargs):
-    runner = Runner(module, **kwargs)
+def run(module, glance_client=None):
+    """The body: the result dict, or ModuleFailure carrying the result fields gathered so far
+    (a failure's own fields, such as device_users, added). A downloaded copy is removed
+    either way."""
+    runner = Runner(module, glance_client=glance_client)
     try:
-        result = runner.run()
-    except Failure as exc:
-        runner.result.update(exc.fields)
+        return runner.run()
+    except ModuleFailure as failure:
+        raise ModuleFailure(failure.msg, **dict(runner.result, **failure.result))
+    finally:
         cleanup(runner.source, module.tmpdir)
-        module.fail_json(msg=str(exc), **runner.result)
-    cleanup(runner.source, module.tmpdir)
-    module.exit_json(**result)

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """fpga_program's tool runners: the vendor command lines, one subprocess wrapper with a
 timeout, device-user detection, and the Linux fpga_manager sysfs interface.
 
@@ -16,11 +18,11 @@ __metaclass__ = type
 
 import os
 import re
-import shutil
 import signal
 import subprocess
 import time
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_copy
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
 
@@ -119,11 +121,8 @@ def fpga_manager_load(sysfs_root, address, manager, path, sha256, firmware_dir):
     name = "openaccel-%s.bin" % sha256[:16]
     dest = os.path.join(firmware_dir, name)
     try:
-        if not os.path.isdir(firmware_dir):
-            os.makedirs(firmware_dir, 0o755)
         if os.path.abspath(path) != os.path.abspath(dest):
-            shutil.copyfile(path, dest + ".tmp")
-            os.rename(dest + ".tmp", dest)
+            atomic_copy(path, dest, mode=0o644, dir_mode=0o755)
     except (IOError, OSError) as exc:
         raise ToolError("firmware_dir: cannot copy the image to %s: %s"
                         % (dest, exc.strerror or exc))

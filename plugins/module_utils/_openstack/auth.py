@@ -1,9 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Connection to Placement: the openstack.cloud option set, handled by openstacksdk's
-config loader (clouds.yaml, OS_* environment) and keystoneauth1; or a fixed endpoint +
-token for no-auth test deployments.  Private to the collection.
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Connection to an OpenStack service (Placement, Glance, ...): the openstack.cloud option
+set, handled by openstacksdk's config loader (clouds.yaml, OS_* environment) and
+keystoneauth1; or a fixed endpoint + token for no-auth test deployments.
+
+build_session() gives the keystoneauth1 Session, build_adapter() an Adapter for one service
+type, with that service's endpoint, interface and region from the cloud configuration.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -57,30 +62,48 @@ def _cert(params):
     return params.get("client_cert")
 
 
-def build_adapter(params):
-    """Return a keystoneauth1 Adapter pointed at the Placement API.
+def build_session(params):
+    """Return the keystoneauth1 Session the options describe (any service).
 
     Raises ValueError with a user-facing message on configuration errors.
     """
     if params.get("endpoint"):
-        return _fixed_endpoint_adapter(params)
-    return _cloud_adapter(params)
+        return _fixed_endpoint_session(params)
+    return _cloud_region(params).get_session()
 
 
-def _fixed_endpoint_adapter(params):
+def build_adapter(params, service_type="placement"):
+    """Return a keystoneauth1 Adapter pointed at the ``service_type`` API (with a fixed
+    ``endpoint``: that URL, whatever the service type).
+
+    Raises ValueError with a user-facing message on configuration errors.
+    """
+    if params.get("endpoint"):
+        return ks_adapter.Adapter(_fixed_endpoint_session(params), service_type=service_type,
+                                  endpoint_override=params["endpoint"].rstrip("/"),
+                                  connect_retries=0)
+    region = _cloud_region(params)
+    return ks_adapter.Adapter(
+        region.get_session(), service_type=service_type,
+        interface=region.get_interface(service_type),
+        region_name=region.get_region_name(service_type),
+        endpoint_override=region.get_endpoint(service_type),
+        connect_retries=0)
+
+
+def _fixed_endpoint_session(params):
     from keystoneauth1 import noauth, token_endpoint
     endpoint = params["endpoint"].rstrip("/")
     if params.get("token"):
         plugin = token_endpoint.Token(endpoint, params["token"])
     else:
         plugin = noauth.NoAuth(endpoint=endpoint)
-    sess = ks_session.Session(auth=plugin, verify=_verify(params), cert=_cert(params),
+    return ks_session.Session(auth=plugin, verify=_verify(params), cert=_cert(params),
                               timeout=params.get("api_timeout"), app_name=USER_AGENT)
-    return ks_adapter.Adapter(sess, service_type="placement", endpoint_override=endpoint,
-                              connect_retries=0)
 
 
-def _cloud_adapter(params):
+def _cloud_region(params):
+    """openstacksdk's CloudRegion for the options (clouds.yaml, OS_*, inline cloud)."""
     try:
         import openstack.config
         from openstack import exceptions as sdk_exc
@@ -102,13 +125,6 @@ def _cloud_adapter(params):
             kwargs[key] = params[opt]
     kwargs = dict((k, v) for k, v in kwargs.items() if v is not None)
     try:
-        region = openstack.config.get_cloud_region(cloud=cloud, app_name=USER_AGENT, **kwargs)
+        return openstack.config.get_cloud_region(cloud=cloud, app_name=USER_AGENT, **kwargs)
     except sdk_exc.ConfigException as exc:
         raise ValueError("OpenStack configuration error: %s" % exc)
-    sess = region.get_session()
-    return ks_adapter.Adapter(
-        sess, service_type="placement",
-        interface=region.get_interface("placement"),
-        region_name=region.get_region_name("placement"),
-        endpoint_override=region.get_endpoint("placement"),
-        connect_retries=0)

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import runner as body
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga import tools
 from ansible_collections.openaccel.cyborg.plugins.module_utils._procfs import open_file_users
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.lock import (
@@ -147,7 +148,7 @@ def test_fpga_manager_without_firmware_attribute_is_refused(tmp_path):
 
 def test_every_option_is_documented_with_matching_type_and_default():
     doc, opts = documented_options(mod)
-    spec = mod.argument_spec()
+    spec = body.ARGSPEC.argument_spec
     assert_spec_matches_docs(spec, opts)
     assert set(doc["options"]["glance"]["suboptions"]) == set(spec["glance"]["options"])
     assert doc["extends_documentation_fragment"] == ["openaccel.cyborg.attributes",
@@ -158,7 +159,7 @@ def test_every_option_is_documented_with_matching_type_and_default():
 
 
 def test_secrets_are_no_log():
-    spec = mod.argument_spec()
+    spec = body.ARGSPEC.argument_spec
     for name in ("auth", "token", "client_key"):
         assert spec[name].get("no_log") is True, name
     assert "endpoint" not in spec  # Placement's fixed endpoint is not Glance's
