@@ -169,24 +169,12 @@ reboot_required:
   type: bool
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.runner import run
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import execute
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.runner import ARGSPEC, run
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            config=dict(type="dict"),
-            config_file=dict(type="path"),
-            selected_config=dict(type="str", aliases=["name"]),
-            allow_reset=dict(type="bool", default=False),
-        ),
-        required_one_of=[("config", "config_file")],
-        mutually_exclusive=[("config", "config_file")],
-        supports_check_mode=True,
-    )
-    run(module)
+    execute(ARGSPEC.create_ansible_module(), run)
 
 
 if __name__ == "__main__":

@@ -1,23 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Carry out MIG plans through NVML, then verify by re-reading the GPUs.
 
-Private to the collection. Applier.apply_gpu() works on one GPU: destroy what must go,
-request the MIG mode, reset the GPU when allowed and idle, re-plan on the fresh state,
-create GPU instances at the planned placements with one compute instance each. Every
-write is recorded in Applier.done; the first failing write raises ApplyError, and the
-caller reports done plus the state re-read after it, so nothing half-applied goes
-unreported.
+Applier.apply_gpu() works on one GPU: destroy what must go, request the MIG mode, reset the
+GPU when allowed and idle, re-plan on the fresh state, create GPU instances at the planned
+placements with one compute instance each, all through the writes of ``_nvml/mig.py``
+MigSession. Every write is recorded in Applier.done; the first failing write raises
+ApplyError, and the caller (``_mig/runner.py``) reports done plus the state re-read after it,
+so nothing half-applied goes unreported.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import (
-    error_name, gpu_label)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.plan import plan_gpu
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import gpu_label
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.session import error_name
 
 
 class ApplyError(Exception):

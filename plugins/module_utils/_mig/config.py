@@ -1,9 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """NVIDIA mig-parted configuration documents: parse, validate, select, match GPUs.
 
-Private to the collection. The document format is mig-parted's ``version: v1``:
+The document format is mig-parted's ``version: v1``:
 
     version: v1
     mig-configs:

@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Desired MIG state versus current: is work needed, and which.
 
-Private to the collection. plan_gpu() is pure: it takes the plain GPU data of
-_mig_nvml.MigSession.read_gpu() and the desired state of _mig_config.assign(), and
-returns a plan dict; nothing here touches NVML. A plan:
+plan_gpu() is pure: it takes the plain GPU data of
+``_nvml/mig.py`` MigSession.read_gpu() and the desired state of
+``_mig/config.py`` assign(), and returns a plan dict; nothing here touches NVML. A plan:
 
     gpu: the label data (index, bus_id, name); desired: None when the config leaves the GPU
     alone; errors: [str] (the GPU cannot reach the desired state; nothing may be done);

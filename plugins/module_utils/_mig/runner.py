@@ -1,43 +1,61 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The gpu_mig module's run: load the config, read, plan, (apply, verify), report.
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Body of openaccel.cyborg.gpu_mig: load the config, read, plan, (apply, verify), report.
 
-Private to the collection. run(module) needs module.params config, config_file,
-selected_config, allow_reset; pynvml is imported lazily.
+``run`` follows the body contract of ``module_utils/_module.py``: it reads ``params``
+(ARGSPEC: config, config_file, selected_config, allow_reset) and ``check_mode``, calls
+``warn``, ``get_bin_path`` and ``run_command`` (``nvidia-smi --gpu-reset``), and returns
+the result or raises ModuleFailure with what was done before the failure. pynvml is loaded
+(``_nvml/session.py``) only after the configuration is valid.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
 import json
-import warnings
 
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.apply import (
     Applier, ApplyError, matches)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.config import (
     MigConfigError, assign, parse_document, select_config)
-from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import (
-    MigSession, error_name, gpu_label)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.plan import (
     needs_work, plan_gpu, plan_text)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import (
+    MigSession, gpu_label)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.session import (
+    error_name, load)
+
+ARGSPEC = ArgumentSpec(
+    dict(
+        config=dict(type="dict"),
+        config_file=dict(type="path"),
+        selected_config=dict(type="str", aliases=["name"]),
+        allow_reset=dict(type="bool", default=False),
+    ),
+    required_one_of=[("config", "config_file")],
+    mutually_exclusive=[("config", "config_file")],
+)
 
 
-def load_config(module):
+def load_config(params):
     """The mig-parted document: the config option, or config_file read on the target."""
-    if module.params["config"] is not None:
-        return module.params["config"]
-    path = module.params["config_file"]
+    if params["config"] is not None:
+        return params["config"]
+    path = params["config_file"]
     try:
         with open(path) as handle:
             content = handle.read()
     except (IOError, OSError) as exc:
-        module.fail_json(msg="config_file %s cannot be read: %s" % (path, to_native(exc)))
+        raise ModuleFailure("config_file %s cannot be read: %s" % (path, to_native(exc)))
     try:
         return json.loads(content)
     except ValueError:
@@ -45,27 +63,26 @@ def load_config(module):
     try:
         import yaml
     except ImportError:
-        module.fail_json(msg=missing_required_lib("PyYAML (config_file %s is not JSON)" % path))
+        raise ModuleFailure(missing_required_lib("PyYAML (config_file %s is not JSON)" % path))
     try:
         return yaml.safe_load(content)
     except yaml.YAMLError as exc:
-        module.fail_json(msg="config_file %s is not valid YAML: %s" % (path, to_native(exc)))
+        raise ModuleFailure("config_file %s is not valid YAML: %s" % (path, to_native(exc)))
 
 
-def open_nvml(module):
+def open_session():
+    """A MigSession on an initialised NVML."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")          # pynvml 12+ FutureWarning
-            nvml = importlib.import_module("pynvml")
+        session = MigSession(load())
     except ImportError as exc:
-        module.fail_json(msg=missing_required_lib("nvidia-ml-py (pynvml)"),
-                         exception=to_native(exc))
+        raise ModuleFailure(missing_required_lib("nvidia-ml-py (pynvml)"),
+                            exception=to_native(exc))
     try:
-        nvml.nvmlInit()
-    except nvml.NVMLError as exc:  # pylint: disable=catching-non-exception
-        module.fail_json(msg="NVML cannot be initialised (is the NVIDIA driver loaded?): %s"
-                         % error_name(exc))
-    return nvml
+        session.init()
+    except session.error as exc:  # pylint: disable=catching-non-exception
+        raise ModuleFailure("NVML cannot be initialised (is the NVIDIA driver loaded?): %s"
+                            % error_name(exc))
+    return session
 
 
 def gpu_view(gpu, status=None):
@@ -112,37 +129,39 @@ def _key(gpu):
     return "GPU %d %s" % (gpu["index"], gpu["bus_id"])
 
 
+def _key(gpu):
+    return "GPU %d %s" % (gpu["index"], gpu["bus_id"])
+
+
 def run(module):
+    """Apply the selected configuration; returns the result dict, or raises ModuleFailure."""
     params = module.params
     try:
-        configs = parse_document(load_config(module))
+        configs = parse_document(load_config(params))
         name, entries = select_config(configs, params["selected_config"])
     except MigConfigError as exc:
-        module.fail_json(msg="invalid MIG configuration: %s" % exc)
-    nvml = open_nvml(module)
+        raise ModuleFailure("invalid MIG configuration: %s" % exc)
+    session = open_session()
     try:
-        _run(module, nvml, name, entries)
+        return _run(module, session, name, entries)
     finally:
-        try:
-            nvml.nvmlShutdown()
-        except nvml.NVMLError:  # pylint: disable=catching-non-exception
-            pass
+        session.shutdown()
 
 
-def _read_all(module, session):
+def _read_all(session, **partial):
     try:
         return [session.read_gpu(i) for i in range(session.count())]
     except session.error as exc:  # pylint: disable=catching-non-exception
-        module.fail_json(msg="reading the GPUs through NVML failed: %s" % error_name(exc))
+        raise ModuleFailure("reading the GPUs through NVML failed: %s" % error_name(exc),
+                            **partial)
 
 
-def _run(module, nvml, name, entries):
-    session = MigSession(nvml)
-    gpus = _read_all(module, session)
+def _run(module, session, name, entries):
+    gpus = _read_all(session)
     try:
         desired = assign(entries, gpus)
     except MigConfigError as exc:
-        module.fail_json(msg="invalid MIG configuration: %s" % exc)
+        raise ModuleFailure("invalid MIG configuration: %s" % exc)
     plans = [plan_gpu(gpu, desired.get(gpu["index"])) for gpu in gpus]
     actions = [line for plan in plans for line in plan_text(plan)]
     errors = [e for plan in plans for e in plan["errors"]]
@@ -151,26 +170,11 @@ def _run(module, nvml, name, entries):
               "actions": actions}
     if errors:
         result["changed"] = False                  # decided before any write
-        module.fail_json(msg="; ".join(errors), gpus=[gpu_view(g) for g in gpus], **result)
+        raise ModuleFailure("; ".join(errors), gpus=[gpu_view(g) for g in gpus], **result)
     if module.check_mode:
-        after_gpus = [predicted(g, p) for g, p in zip(gpus, plans)]
-        pending = [gpu_label(g) for g, p in zip(gpus, plans) if p["reset_needed"]]
-        result.update(
-            gpus=[gpu_view(g, _status(p, planned=True)) for g, p in zip(after_gpus, plans)],
-            reboot_required=False, pending_reset=[
-                {"index": g["index"], "bus_id": g["bus_id"], "name": g["name"],
-                 "reason": "planned MIG mode change: pending until a GPU reset unless NVML "
-                           "activates it at once", "processes":
-                 g.get("processes", [])} for g, p in zip(gpus, plans) if p["reset_needed"]],
-            diff={"before": before, "after": dict((_key(g), diff_view(g)) for g in after_gpus
-                                                  if g["index"] in desired)})
-        if pending:
-            module.warn("the MIG mode change of %s is active at once only when NVML can reset "
-                        "the idle GPU itself; otherwise it waits for a GPU reset (allow_reset) "
-                        "or a reboot" % ", ".join(pending))
-        module.exit_json(**result)
+        return _check_mode(module, gpus, plans, desired, before, result)
     applier = Applier(session, lambda gpu: _reset(module, gpu), module.params["allow_reset"],
-                      reinit=lambda: _reinit(nvml, session))
+                      reinit=session.restart)
     failure = None
     for gpu, plan in zip(gpus, plans):
         if plan["desired"] is None:
@@ -183,7 +187,7 @@ def _run(module, nvml, name, entries):
             failure = exc.message if isinstance(exc, ApplyError) else error_name(exc)
             break
     session.forget_handles()
-    now = _read_all(module, session)
+    now = _read_all(session, changed=bool(applier.done), actions=applier.done)
     for warning in applier.warnings:
         module.warn(warning)
     pending_idx = set(p["index"] for p in applier.pending)
@@ -194,17 +198,37 @@ def _run(module, nvml, name, entries):
     result["gpus"] = [gpu_view(g, _verified(g, desired.get(g["index"]), pending_idx,
                                             applier.done)) for g in now]
     if failure:
-        module.fail_json(msg="%s. Done before the failure: %s. The GPUs now hold what "
-                         "'gpus' shows; a new run continues from there."
-                         % (failure, "; ".join(applier.done) or "nothing"), **result)
+        raise ModuleFailure("%s. Done before the failure: %s. The GPUs now hold what "
+                            "'gpus' shows; a new run continues from there."
+                            % (failure, "; ".join(applier.done) or "nothing"), **result)
     wrong = [g for g in now if g["index"] in desired and g["index"] not in pending_idx
              and not matches(g, desired[g["index"]])]
     if wrong:
-        module.fail_json(msg="verification failed: %s" % "; ".join(
+        raise ModuleFailure("verification failed: %s" % "; ".join(
             "%s shows MIG %s with %s" % (gpu_label(g), diff_view(g)["mig_mode"],
                                          ", ".join(diff_view(g)["devices"]) or "no instances")
             for g in wrong), **result)
-    module.exit_json(**result)
+    return result
+
+
+def _check_mode(module, gpus, plans, desired, before, result):
+    """The plan, the predicted GPUs and their diff; nothing is written."""
+    after_gpus = [predicted(g, p) for g, p in zip(gpus, plans)]
+    pending = [gpu_label(g) for g, p in zip(gpus, plans) if p["reset_needed"]]
+    result.update(
+        gpus=[gpu_view(g, _status(p, planned=True)) for g, p in zip(after_gpus, plans)],
+        reboot_required=False, pending_reset=[
+            {"index": g["index"], "bus_id": g["bus_id"], "name": g["name"],
+             "reason": "planned MIG mode change: pending until a GPU reset unless NVML "
+                       "activates it at once", "processes":
+             g.get("processes", [])} for g, p in zip(gpus, plans) if p["reset_needed"]],
+        diff={"before": before, "after": dict((_key(g), diff_view(g)) for g in after_gpus
+                                              if g["index"] in desired)})
+    if pending:
+        module.warn("the MIG mode change of %s is active at once only when NVML can reset "
+                    "the idle GPU itself; otherwise it waits for a GPU reset (allow_reset) "
+                    "or a reboot" % ", ".join(pending))
+    return result
 
 
 def _status(plan, planned=False):
@@ -235,13 +259,3 @@ def _reset(module, gpu):
     if len(output) > 600:
         output = output[:600] + "..."
     return rc == 0, output or "rc=%d" % rc
-
-
-def _reinit(nvml, session):
-    """NVML handles do not survive a GPU reset: start NVML again."""
-    try:
-        nvml.nvmlShutdown()
-    except nvml.NVMLError:  # pylint: disable=catching-non-exception
-        pass
-    nvml.nvmlInit()
-    session.forget_handles()

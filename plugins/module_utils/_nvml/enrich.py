@@ -1,39 +1,25 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Enrich NVIDIA GPU device records with data from NVML (pynvml).
 
-Private to the collection. Entry point: enrich_nvidia(records, mode); the NVML queries
-themselves are in ``_nvml_session`` (imported only when NVML is used).
-pynvml is imported lazily, only when mode is not "disabled". Works with the
-old ``pynvml`` (bytes return values) and ``nvidia-ml-py`` (str return values).
+Entry point: enrich_nvidia(records, mode): device, MIG and process data of every GPU NVML
+enumerates, matched to the device records by PCI bus id. pynvml is loaded
+(``_nvml/session.py``) only when mode is not "disabled" and, in mode "auto", only when a
+record is an NVIDIA GPU; the MIG part of a record comes from ``_nvml/mig.py``.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import importlib
-import math
-import warnings
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import MIB, mig_facts
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.session import (
+    Session, error_name, load, normalize_bus_id, text)
 
 MODES = ("auto", "required", "disabled")
-MIB = 1024 * 1024
-GIB = 1024 * 1024 * 1024
-
-# nvmlGpuInstanceProfile enum indices -> suffix nvidia-smi appends to the name
-_PROFILE_SUFFIXES = {
-    7: "+me",        # NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV1
-    8: "+me",        # NVML_GPU_INSTANCE_PROFILE_2_SLICE_REV1
-    10: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_1_SLICE_GFX
-    11: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_2_SLICE_GFX
-    12: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_4_SLICE_GFX
-    13: "-me",       # NVML_GPU_INSTANCE_PROFILE_1_SLICE_NO_ME
-    14: "-me",       # NVML_GPU_INSTANCE_PROFILE_2_SLICE_NO_ME
-    15: "+me.all",   # NVML_GPU_INSTANCE_PROFILE_1_SLICE_ALL_ME
-    16: "+me.all",   # NVML_GPU_INSTANCE_PROFILE_2_SLICE_ALL_ME
-    17: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_3_SLICE_GFX
-}
 
 
 class NvmlRequiredError(Exception):
@@ -44,71 +30,8 @@ class NvmlRequiredError(Exception):
         self.reason = reason
 
 
-def normalize_bus_id(bus_id):
-    """'00000000:3B:00.0' (NVML) or '0000:3b:00.0' -> '0000:3b:00.0'; None if unparsable."""
-    text = nvml_text(bus_id)
-    if not text:
-        return None
-    parts = text.strip().lower().split(":")
-    try:
-        if len(parts) == 2:
-            domain, bus, rest = 0, parts[0], parts[1]
-        elif len(parts) == 3:
-            domain, bus, rest = int(parts[0], 16), parts[1], parts[2]
-        else:
-            return None
-        slot, func = rest.split(".")
-        return "%04x:%02x:%02x.%x" % (domain, int(bus, 16), int(slot, 16), int(func, 16))
-    except ValueError:
-        return None
-
-
 def is_nvidia_gpu(record):
     return record.get("vendor_id") == "10de" and record.get("type") == "gpu"
-
-
-def mig_memory_size_gb(total_memory_bytes, mig_memory_mib):
-    """Memory part of a MIG profile name, computed the way NVIDIA's tools do.
-
-    The instance memory as a fraction of the whole GPU is rounded up to the
-    next 1/8 and multiplied by the GPU memory in whole GiB (rounded up):
-    A100-80GB 19968 MiB -> 20, H100 80GB HBM3 9984 MiB -> 10.
-    """
-    fraction = (float(mig_memory_mib) * MIB) / float(total_memory_bytes)
-    fraction = math.ceil(fraction * 8) / 8.0
-    total_gb = (int(total_memory_bytes) + GIB - 1) // GIB
-    return int(math.floor(fraction * total_gb + 0.5))
-
-
-def mig_profile_name(gi_slices, memory_mib, total_memory_bytes, ci_slices=None,
-                     profile_index=None):
-    """nvidia-smi style name: '1g.10gb', '1g.10gb+me', '1c.2g.20gb'."""
-    if not gi_slices or not memory_mib or not total_memory_bytes:
-        return None
-    name = "%dg.%dgb" % (gi_slices, mig_memory_size_gb(total_memory_bytes, memory_mib))
-    name += _PROFILE_SUFFIXES.get(profile_index, "")
-    if ci_slices and ci_slices < gi_slices:
-        name = "%dc.%s" % (ci_slices, name)
-    return name
-
-
-def nvml_text(value):
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return value.rstrip("\x00").strip()
-
-
-def _import_pynvml(import_module):
-    with warnings.catch_warnings():
-        # pynvml 12+ warns (FutureWarning) that nvidia-ml-py should be used.
-        warnings.simplefilter("ignore")
-        return import_module("pynvml")
-
-
-def error_name(exc):
-    return "%s: %s" % (type(exc).__name__, exc)
 
 
 def status(available, reason, **kwargs):
@@ -135,6 +58,98 @@ def _unavailable(records, mode, reason):
     return status(False, reason)
 
 
+def system_info(session):
+    """(driver version, CUDA driver version 'major.minor') or None for each."""
+    driver = text(session.call(None, "driver_version", "nvmlSystemGetDriverVersion"))
+    cuda = session.call(None, "cuda_driver_version", "nvmlSystemGetCudaDriverVersion_v2")
+    if cuda is None:
+        cuda = session.call(None, "cuda_driver_version", "nvmlSystemGetCudaDriverVersion")
+    if cuda:
+        cuda = "%d.%d" % (cuda // 1000, (cuda % 1000) // 10)
+    return driver, cuda or None
+
+
+def bus_id(session, handle):
+    """The device's PCI address in the sysfs form, or None."""
+    info = session.call(None, "pci", "nvmlDeviceGetPciInfo", handle)
+    if info is None:
+        return None
+    for attr in ("busId", "busIdLegacy"):
+        address = normalize_bus_id(getattr(info, attr, None))
+        if address:
+            return address
+    return None
+
+
+def device_info(session, handle, errors, driver, cuda):
+    """The record's ``gpu`` data of one device; failing calls go to `errors`."""
+    call = session.call
+    memory = call(errors, "memory_total_mib", "nvmlDeviceGetMemoryInfo", handle)
+    total = getattr(memory, "total", None)
+    cc = call(errors, "compute_capability", "nvmlDeviceGetCudaComputeCapability", handle)
+    persistence = call(errors, "persistence_mode", "nvmlDeviceGetPersistenceMode", handle)
+    return {
+        "source": "nvml",
+        "nvml_error": None,
+        "uuid": text(call(errors, "uuid", "nvmlDeviceGetUUID", handle)),
+        "name": text(call(errors, "name", "nvmlDeviceGetName", handle)),
+        "serial": text(call(errors, "serial", "nvmlDeviceGetSerial", handle)),
+        "index": call(errors, "index", "nvmlDeviceGetIndex", handle),
+        "minor_number": call(errors, "minor_number", "nvmlDeviceGetMinorNumber", handle),
+        "memory_total_mib": int(total) // MIB if total is not None else None,
+        "driver_version": driver,
+        "cuda_driver_version": cuda,
+        "compute_capability": "%d.%d" % tuple(cc[:2]) if cc else None,
+        "persistence_mode": bool(persistence) if persistence is not None else None,
+        "mig": mig_facts(session, handle, errors, total),
+    }
+
+
+def _add_dev_node(record, minor):
+    if minor is None:
+        return
+    nodes = set(record.get("dev_nodes") or [])
+    nodes.add("/dev/nvidia%d" % minor)
+    record["dev_nodes"] = sorted(nodes)
+
+
+def enrich(session, records):
+    """Match every device NVML enumerates to its record and add its data (NVML is up)."""
+    driver, cuda = system_info(session)
+    by_address = {}
+    for record in records:
+        if is_nvidia_gpu(record):
+            by_address[normalize_bus_id(record.get("address")) or record.get("address")] = record
+    count = session.call(None, "count", "nvmlDeviceGetCount") or 0
+    unmatched, matched = [], set()
+    for index in range(count):
+        handle = session.call(None, "handle", "nvmlDeviceGetHandleByIndex", index)
+        if handle is None:
+            unmatched.append("index %d: no handle" % index)
+            continue
+        address = bus_id(session, handle)
+        record = by_address.get(address)
+        if record is None:
+            unmatched.append(address or "index %d: no PCI bus id" % index)
+            continue
+        errors = record.setdefault("errors", [])
+        gpu = record.get("gpu") if isinstance(record.get("gpu"), dict) else {}
+        gpu.update(device_info(session, handle, errors, driver, cuda))
+        record["gpu"] = gpu
+        _add_dev_node(record, gpu["minor_number"])
+        matched.add(address)
+    left = sorted(a for a in by_address if a not in matched)
+    for address in left:
+        record = by_address[address]
+        reason = "not enumerated by NVML"
+        if record.get("driver"):
+            reason += " (bound to %s)" % record["driver"]
+        mark_unavailable([record], reason)
+    return status(True, None, driver_version=driver, cuda_driver_version=cuda,
+                  device_count=count, matched=len(matched),
+                  unmatched_nvml_bus_ids=unmatched, unmatched_records=left)
+
+
 def enrich_nvidia(records, mode="auto", import_module=None):
     """Add NVML data (record["gpu"]) to the NVIDIA GPU records, in place.
 
@@ -149,21 +164,14 @@ def enrich_nvidia(records, mode="auto", import_module=None):
         # Loading NVML could add nothing; "required" still insists on it.
         return status(False, "skipped: no NVIDIA GPU among the PCI functions")
     try:
-        nvml = _import_pynvml(import_module or importlib.import_module)
+        session = Session(load(import_module))
     except ImportError as exc:
         return _unavailable(records, mode, "pynvml is not importable: %s" % exc)
-    error_class = getattr(nvml, "NVMLError", None) or Exception
     try:
-        nvml.nvmlInit()
-    except error_class as exc:  # pylint: disable=catching-non-exception
+        session.init()
+    except session.error as exc:  # pylint: disable=catching-non-exception
         return _unavailable(records, mode, "nvmlInit failed: %s" % error_name(exc))
-    # The NVML queries are imported only now: most discovery runs never get here (NVML
-    # disabled, or no NVIDIA GPU), and a module run compiles every module it imports.
-    from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.session import enrich
     try:
-        return enrich(nvml, records)
+        return enrich(session, records)
     finally:
-        try:
-            nvml.nvmlShutdown()
-        except error_class:  # pylint: disable=catching-non-exception
-            pass
+        session.shutdown()

@@ -1,11 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) openaccel.cyborg developers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""MIG state through NVML (pynvml): read GPUs, profiles, instances; low-level writes.
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""MIG through NVML: profile names, the MIG reads, and the low-level MIG writes.
 
-Private to the collection. MigSession wraps an initialised pynvml module. read_gpu()
-returns plain data (see its docstring) that _mig_plan.py decides on; the write methods
-are the only NVML calls that change anything, and _mig_apply.py is their only caller.
+The reads shared by discovery and gpu_mig work on a ``_nvml/session.py`` Session and a
+device handle: mig_mode(), gi_profile_infos(), gpu_instance_info(). On top of them,
+mig_facts() is the MIG part of a discovery record (``_nvml/enrich.py``), and MigSession
+(a Session) is what gpu_mig reads and writes by GPU index: read_gpu() returns the plain data
+that ``_mig/plan.py`` decides on; its write methods are the only NVML calls that change
+anything, and ``_mig/apply.py`` is their only caller.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,10 +18,27 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ctypes
+import math
 
-from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.enrich import (
-    mig_profile_name, normalize_bus_id)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.session import (
+    Session, normalize_bus_id, text)
 
+MIB = 1024 * 1024
+GIB = 1024 * 1024 * 1024
+
+# nvmlGpuInstanceProfile enum indices -> suffix nvidia-smi appends to the name
+_PROFILE_SUFFIXES = {
+    7: "+me",        # NVML_GPU_INSTANCE_PROFILE_1_SLICE_REV1
+    8: "+me",        # NVML_GPU_INSTANCE_PROFILE_2_SLICE_REV1
+    10: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_1_SLICE_GFX
+    11: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_2_SLICE_GFX
+    12: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_4_SLICE_GFX
+    13: "-me",       # NVML_GPU_INSTANCE_PROFILE_1_SLICE_NO_ME
+    14: "-me",       # NVML_GPU_INSTANCE_PROFILE_2_SLICE_NO_ME
+    15: "+me.all",   # NVML_GPU_INSTANCE_PROFILE_1_SLICE_ALL_ME
+    16: "+me.all",   # NVML_GPU_INSTANCE_PROFILE_2_SLICE_ALL_ME
+    17: "+gfx",      # NVML_GPU_INSTANCE_PROFILE_3_SLICE_GFX
+}
 # nvmlComputeInstanceProfile enum index -> compute slices (nvml.h). The REV1/NVL variants
 # (7, 8) are not offered by mig-parted configs and are left out.
 CI_PROFILE_SLICES = {0: 1, 1: 2, 2: 3, 3: 4, 4: 7, 5: 8, 6: 6}
@@ -25,14 +47,38 @@ OFFERED_CI_SLICES = (1, 2, 3, 4, 7)
 NO_ID = 0xFFFFFFFF                       # gpuInstanceId of a process outside MIG
 
 
-def error_name(exc):
-    return "%s: %s" % (type(exc).__name__, exc)
+# ------------------------------------------------------------ names
+def mig_memory_size_gb(total_memory_bytes, mig_memory_mib):
+    """Memory part of a MIG profile name, computed the way NVIDIA's tools do.
+
+    The instance memory as a fraction of the whole GPU is rounded up to the
+    next 1/8 and multiplied by the GPU memory in whole GiB (rounded up):
+    A100-80GB 19968 MiB -> 20, H100 80GB HBM3 9984 MiB -> 10.
+    """
+    fraction = (float(mig_memory_mib) * MIB) / float(total_memory_bytes)
+    fraction = math.ceil(fraction * 8) / 8.0
+    total_gb = (int(total_memory_bytes) + GIB - 1) // GIB
+    return int(math.floor(fraction * total_gb + 0.5))
 
 
-def text(value):
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    return value.rstrip("\x00").strip() if value is not None else None
+def mig_profile_name(gi_slices, memory_mib, total_memory_bytes, ci_slices=None,
+                     profile_index=None):
+    """nvidia-smi style name: '1g.10gb', '1g.10gb+me', '1c.2g.20gb'."""
+    if not gi_slices or not memory_mib or not total_memory_bytes:
+        return None
+    name = "%dg.%dgb" % (gi_slices, mig_memory_size_gb(total_memory_bytes, memory_mib))
+    name += _PROFILE_SUFFIXES.get(profile_index, "")
+    if ci_slices and ci_slices < gi_slices:
+        name = "%dc.%s" % (ci_slices, name)
+    return name
+
+
+def nvml_profile_name(info):
+    """The name NVML gives a GPU instance profile, without its 'MIG ' prefix; or None."""
+    name = text(getattr(info, "name", None)) or ""
+    if name.startswith("MIG "):
+        name = name[4:]
+    return name or None
 
 
 def gpu_label(gpu):
@@ -40,26 +86,114 @@ def gpu_label(gpu):
     return "GPU %s (%s, %s)" % (gpu.get("index"), gpu.get("bus_id"), gpu.get("name"))
 
 
-class MigSession(object):
-    """MIG reads and writes on one initialised pynvml module."""
+# ------------------------------------------------------------ reads on a device handle
+def mig_mode(session, handle, errors=None):
+    """(current, pending) MIG mode as bools, or None without MIG support (or on an error,
+    which goes to `errors` unless it is NotSupported)."""
+    modes = session.call(errors, "mig", "nvmlDeviceGetMigMode", handle)
+    if not modes:
+        return None
+    enabled = getattr(session.nvml, "NVML_DEVICE_MIG_ENABLE", 1)
+    return modes[0] == enabled, modes[1] == enabled
+
+
+def gi_profile_infos(session, handle):
+    """[(enum index, profile info)] of the GPU instance profiles the GPU answers for."""
+    found = []
+    for enum in range(getattr(session.nvml, "NVML_GPU_INSTANCE_PROFILE_COUNT", 10)):
+        info = session.get("nvmlDeviceGetGpuInstanceProfileInfo", handle, enum)
+        if info is not None:
+            found.append((enum, info))
+    return found
+
+
+def gpu_instance_info(session, handle, gi_id):
+    """nvmlGpuInstanceGetInfo of GPU instance gi_id, or None (the GPU instance handle needs
+    privileges: NoPermission is expected for other users)."""
+    gi_handle = session.get("nvmlDeviceGetGpuInstanceById", handle, gi_id)
+    if gi_handle is None:
+        return None
+    return session.get("nvmlGpuInstanceGetInfo", gi_handle)
+
+
+def mig_facts(session, handle, errors, total_memory):
+    """The ``mig`` part of a discovery record: mode and the MIG devices (one entry per
+    compute instance, read through the MIG device handles, which need no privileges)."""
+    modes = mig_mode(session, handle, errors)
+    if modes is None:
+        return {"capable": False, "mode_current": None, "mode_pending": None,
+                "instances": []}
+    current, pending = modes
+    instances = []
+    if current:
+        instances = _mig_devices(session, handle, errors, total_memory)
+    return {"capable": True, "mode_current": current, "mode_pending": pending,
+            "instances": instances}
+
+
+def _mig_devices(session, handle, errors, total_memory):
+    call = session.call
+    count = call(errors, "mig.instances", "nvmlDeviceGetMaxMigDeviceCount", handle) or 0
+    profiles = None
+    instances = []
+    for i in range(count):
+        # An empty index raises NotFound/InvalidArgument: not an error.
+        mig = call(None, "mig.instances", "nvmlDeviceGetMigDeviceHandleByIndex", handle, i)
+        if mig is None:
+            continue
+        gi_id = call(errors, "mig.gpu_instance_id", "nvmlDeviceGetGpuInstanceId", mig)
+        if gi_id is None:
+            continue
+        ci_id = call(errors, "mig.compute_instance_id", "nvmlDeviceGetComputeInstanceId", mig)
+        attrs = call(errors, "mig.attributes", "nvmlDeviceGetAttributes", mig)
+        gi_info = gpu_instance_info(session, handle, gi_id)
+        profile_id = getattr(gi_info, "profileId", None)
+        profile_index, profile = None, None
+        if profile_id is not None:
+            if profiles is None:
+                profiles = dict((info.id, (enum, info))
+                                for enum, info in gi_profile_infos(session, handle)
+                                if getattr(info, "id", None) is not None)
+            profile_index, profile = profiles.get(profile_id, (None, None))
+        placement = getattr(gi_info, "placement", None)
+        gi_slices = getattr(profile, "sliceCount", None) or getattr(
+            attrs, "gpuInstanceSliceCount", None)
+        memory_mib = getattr(attrs, "memorySizeMB", None) or getattr(
+            profile, "memorySizeMB", None)
+        name = mig_profile_name(gi_slices, memory_mib, total_memory,
+                                getattr(attrs, "computeInstanceSliceCount", None),
+                                profile_index)
+        if name is None and profile is not None:
+            name = nvml_profile_name(profile)
+        instances.append({
+            "gpu_instance_id": gi_id,
+            "compute_instance_id": ci_id,
+            "profile": name,
+            "profile_id": profile_id,
+            "placement_start": getattr(placement, "start", None),
+            "placement_size": getattr(placement, "size", None),
+            "uuid": text(call(errors, "mig.uuid", "nvmlDeviceGetUUID", mig)),
+            "memory_mib": int(memory_mib) if memory_mib is not None else None,
+            "multiprocessor_count": getattr(attrs, "multiprocessorCount", None),
+        })
+    instances.sort(key=lambda x: (x["gpu_instance_id"], x["compute_instance_id"] or 0))
+    return instances
+
+
+# ------------------------------------------------------------ gpu_mig: by GPU index
+class MigSession(Session):
+    """The Session gpu_mig reads and writes MIG state with, GPU by NVML index."""
 
     def __init__(self, nvml):
-        self.nvml = nvml
-        self.error = nvml.NVMLError
+        super(MigSession, self).__init__(nvml)
         self.enable = getattr(nvml, "NVML_DEVICE_MIG_ENABLE", 1)
         self.disable = getattr(nvml, "NVML_DEVICE_MIG_DISABLE", 0)
         self._handles = {}
 
-    # ------------------------------------------------------------ helpers
-    def _try(self, func_name, *args):
-        """nvml.<func_name>(*args), or None when it raises an NVMLError."""
-        func = getattr(self.nvml, func_name, None)
-        if func is None:
-            return None
-        try:
-            return func(*args)
-        except self.error:  # pylint: disable=catching-non-exception
-            return None
+    def restart(self):
+        """NVML again after a GPU reset; the old handles are dropped."""
+        super(MigSession, self).restart()
+        self.forget_handles()
 
     def count(self):
         return self.nvml.nvmlDeviceGetCount()
@@ -88,25 +222,23 @@ class MigSession(object):
         compute_instances [{compute_instance_id, profile (device name), profile_id,
         slices}], device}], processes [{pid, gpu_instance_id, compute_instance_id}].
         """
-        nvml, handle = self.nvml, self.handle(index)
-        pci = self._try("nvmlDeviceGetPciInfo", handle)
-        memory = self._try("nvmlDeviceGetMemoryInfo", handle)
+        handle = self.handle(index)
+        pci = self.get("nvmlDeviceGetPciInfo", handle)
+        memory = self.get("nvmlDeviceGetMemoryInfo", handle)
         total = getattr(memory, "total", None)
         gpu = {"index": index, "handle_index": index,
                "bus_id": normalize_bus_id(getattr(pci, "busId", None)),
                "nvml_bus_id": text(getattr(pci, "busId", None)),
-               "name": text(self._try("nvmlDeviceGetName", handle)),
-               "uuid": text(self._try("nvmlDeviceGetUUID", handle)),
+               "name": text(self.get("nvmlDeviceGetName", handle)),
+               "uuid": text(self.get("nvmlDeviceGetUUID", handle)),
                "pci_device_id": getattr(pci, "pciDeviceId", None),
-               "memory_total_mib": int(total) // (1024 * 1024) if total else None,
+               "memory_total_mib": int(total) // MIB if total else None,
                "mig_capable": False, "mode_current": None, "mode_pending": None,
                "profiles": {}, "instances": [], "processes": self.processes(index)}
-        try:
-            modes = nvml.nvmlDeviceGetMigMode(handle)
-        except self.error:  # pylint: disable=catching-non-exception
+        modes = mig_mode(self, handle)
+        if modes is None:
             return gpu                   # NotSupported: no MIG on this GPU
-        gpu.update(mig_capable=True, mode_current=modes[0] == self.enable,
-                   mode_pending=modes[1] == self.enable)
+        gpu.update(mig_capable=True, mode_current=modes[0], mode_pending=modes[1])
         gpu["profiles"] = self._gi_profiles(handle, total)
         if gpu["mode_current"]:
             gpu["instances"] = self._instances(handle, gpu["profiles"], total)
@@ -114,13 +246,12 @@ class MigSession(object):
 
     def _gi_profiles(self, handle, total):
         profiles = {}
-        for enum in range(getattr(self.nvml, "NVML_GPU_INSTANCE_PROFILE_COUNT", 10)):
-            info = self._try("nvmlDeviceGetGpuInstanceProfileInfo", handle, enum)
-            if info is None or not getattr(info, "sliceCount", 0):
+        for enum, info in gi_profile_infos(self, handle):
+            if not getattr(info, "sliceCount", 0):
                 continue
             name = mig_profile_name(info.sliceCount, info.memorySizeMB, total, None, enum)
             if name is None:
-                name = text(getattr(info, "name", None) or "").replace("MIG ", "") or None
+                name = nvml_profile_name(info)
             if not name:
                 continue
             placements = self._placements(handle, info.id, info.instanceCount)
@@ -168,7 +299,7 @@ class MigSession(object):
         for enum, slices in sorted(CI_PROFILE_SLICES.items()):
             if slices > profile["slices"]:
                 continue
-            info = self._try("nvmlGpuInstanceGetComputeInstanceProfileInfo", gi, enum, shared)
+            info = self.get("nvmlGpuInstanceGetComputeInstanceProfileInfo", gi, enum, shared)
             if info is None:
                 continue
             try:
@@ -190,7 +321,7 @@ class MigSession(object):
         handle, result = self.handle(index), []
         for func in ("nvmlDeviceGetComputeRunningProcesses",
                      "nvmlDeviceGetGraphicsRunningProcesses"):
-            for proc in self._try(func, handle) or []:
+            for proc in self.get(func, handle) or []:
                 gi = getattr(proc, "gpuInstanceId", NO_ID)
                 ci = getattr(proc, "computeInstanceId", NO_ID)
                 result.append({"pid": proc.pid,
