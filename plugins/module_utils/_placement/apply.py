@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Carry out a plan from ``_placement_plan`` with generation-guarded writes.
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+"""Carry out a plan from ``plan.py`` with generation-guarded writes.
 
 ``409 placement.concurrent_update`` is retried after re-reading the generation (bounded,
 with jitter); every other failure of one provider is recorded and the run goes on with the

@@ -1,10 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Desired Placement state from device records (schemas/device.schema.json).
 
 Pure functions, no I/O: every input error is found here, before any API call.
-Private to the collection.
 """
 
 from __future__ import absolute_import, division, print_function

@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Small Placement HTTP client: microversion, bounded retries with jitter, call accounting.
 
-It sends plain requests through a keystoneauth1 Adapter (built by ``_placement_auth``),
+It sends plain requests through a keystoneauth1 Adapter (built by ``_openstack/auth.py``),
 so token handling, TLS options and endpoint discovery are keystoneauth's job.
-Private to the collection.
 """
 
 from __future__ import absolute_import, division, print_function
