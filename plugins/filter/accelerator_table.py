@@ -14,18 +14,32 @@ author:
 description:
   - Turns the device records of C(ansible_facts.accelerators) into an aligned text table with
     one row per accelerator (type, address, product, NUMA node, driver, SR-IOV).
+  - A host without accelerators gets the line C(no accelerators (N PCI functions)) instead of
+    a table with only its header (N from O(summary); C(no accelerators) without it).
+  - The product column is the record's C(product) (udev hwdb or pci.ids name, else the rule's
+    product label in upper case), the same rule discovery uses.
 options:
   _input:
     description: Device records from M(openaccel.cyborg.accelerator_facts).
     type: list
     elements: dict
     required: true
+  summary:
+    description: C(ansible_facts.accelerator_summary), for the count of PCI functions.
+    type: dict
+    required: false
 """
 
 EXAMPLES = r"""
 - name: Print the accelerators of a host
   ansible.builtin.debug:
     msg: "{{ (ansible_facts.accelerators | openaccel.cyborg.accelerator_table).splitlines() }}"
+
+- name: Print them, or how many PCI functions a host without accelerators has
+  ansible.builtin.debug:
+    msg: >-
+      {{ (ansible_facts.accelerators | openaccel.cyborg.accelerator_table(
+          ansible_facts.accelerator_summary)).splitlines() }}
 """
 
 RETURN = r"""
@@ -35,6 +49,9 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.names import (
+    display_product)
 
 COLUMNS = ("TYPE", "ADDRESS", "PRODUCT", "NUMA", "DRIVER", "SR-IOV", "DETAILS")
 
@@ -64,20 +81,29 @@ def _details(record):
 
 
 def _row(record):
-    product = record.get("product")
-    if not product and record.get("product_label"):
-        product = "%s %s" % (record.get("vendor_label"), record["product_label"])
-    product = product or "%s:%s" % (record.get("vendor_id"), record.get("device_id"))
+    product = display_product(record)
     numa = record.get("numa_node")
     return (record.get("type") or "?", record.get("address") or "?", product[:44],
             "-" if numa is None else str(numa), record.get("driver") or "-", _sriov(record),
             _details(record))
 
 
-def accelerator_table(records):
+def _no_accelerators(summary):
+    total = (summary or {}).get("total_pci_functions") if isinstance(summary, dict) else None
+    if isinstance(total, int) and not isinstance(total, bool):
+        return "no accelerators (%d PCI function%s)" % (total, "" if total == 1 else "s")
+    return "no accelerators"
+
+
+def accelerator_table(records, summary=None):
     if not isinstance(records, list):
         raise AnsibleFilterError("accelerator_table expects a list of device records, got %s"
                                  % type(records).__name__)
+    if summary is not None and not isinstance(summary, dict):
+        raise AnsibleFilterError("accelerator_table: summary must be the accelerator_summary "
+                                 "dict, got %s" % type(summary).__name__)
+    if not records:
+        return _no_accelerators(summary)
     rows = [COLUMNS] + [_row(rec) for rec in records]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip()

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Read PCI functions from ``<sysfs>/bus/pci/devices`` (every domain).
 
 Speed matters on hosts with hundreds of functions: identity comes from the one
@@ -143,12 +145,69 @@ def read_sriov(dev, errors):
 
 
 def read_details(dev, record, errors):
-    """Driver, NUMA node and IOMMU group of the function in ``dev``, set in ``record``."""
+    """Revision, driver, NUMA node, IOMMU group and PCIe topology of the function in ``dev``,
+    set in ``record``."""
     numa = _int_at(dev + "/numa_node", errors)
     group = _link_name(dev + "/iommu_group")
+    record["revision"] = _revision(dev, errors)
     record["driver"] = _link_name(dev + "/driver")
     record["numa_node"] = numa if numa is not None and numa >= 0 else None
     record["iommu_group"] = int(group) if group is not None and group.isdigit() else None
+    record["pcie_root"], record["pcie_switch"] = pcie_topology(dev)
+
+
+def _revision(dev, errors):
+    """``revision`` ("0x01") as 2 lower-case hex digits; None when absent or unreadable."""
+    value = _read_text(dev + "/revision")
+    if not value:
+        return None
+    try:
+        return _hex_attr(value, 2)
+    except ValueError as exc:
+        errors.append("revision: %s" % exc)
+        return None
+
+
+# pci<domain>:<bus>: a host bridge (PCI root complex) directory below /sys/devices.
+_ROOT_BUS = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
+
+
+def pcie_topology(dev):
+    """(pcie_root, pcie_switch) of the function whose ``bus/pci/devices`` link is ``dev``.
+
+    The kernel nests a function's directory below every bridge above it:
+    ``devices/pci0000:3a/0000:3a:00.0/0000:3b:00.0/0000:3c:00.0/0000:3d:00.0`` is root
+    complex ``pci0000:3a`` -> root port 3a:00.0 -> switch upstream port 3b:00.0 -> switch
+    downstream port 3c:00.0 -> the function.
+
+    - ``pcie_root`` is the first directory below ``devices/``, exactly the value of the
+      Kubernetes DRA standard attribute ``resource.kubernetes.io/pcieRoot`` ("pci<domain>:<bus>",
+      k8s.io/dynamic-resource-allocation deviceattribute), so devices under one root complex
+      compare equal.
+    - ``pcie_switch`` is the upstream port of the nearest PCIe switch above the function: the
+      bridge two levels up (the parent of the downstream port the function hangs off), when
+      the function sits at least three bridges below the root complex (root port, switch
+      upstream port, downstream port). None when it hangs off a root port directly (or off a
+      root-port-attached PCI bridge), or is an integrated endpoint on the root bus. VFs share
+      their PF's position. Behind a VMD-style nested domain the chain starts again below the
+      inner ``pci<domain>:<bus>``.
+    Both are None when the link cannot be resolved into a ``devices/pci...`` path.
+    """
+    root = dev.rsplit("/" + "/".join(PCI_DEVICES) + "/", 1)[0]
+    devices = os.path.realpath(root + "/devices") + "/"
+    real = os.path.realpath(dev)
+    if not real.startswith(devices):
+        return None, None
+    below = real[len(devices):].split("/")
+    if len(below) < 2 or not _ROOT_BUS.match(below[0]):
+        return None, None
+    chain = []
+    for name in below[1:-1]:
+        if _ROOT_BUS.match(name):
+            chain = []
+        elif is_sysfs_address(name):
+            chain.append(name)
+    return below[0], chain[-2] if len(chain) >= 3 else None
 
 
 def device_exists(sysfs, address):

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Build device records (schemas/device.schema.json) for the accelerators of a host."""
 
 from __future__ import absolute_import, division, print_function
@@ -26,12 +28,12 @@ def _base_record(address, ident, errors):
         "device_id": ident.get("device_id"),
         "subsystem_vendor_id": ident.get("subsystem_vendor_id"),
         "subsystem_device_id": ident.get("subsystem_device_id"),
-        "class_code": ident.get("class_code"),
+        "class_code": ident.get("class_code"), "revision": None,
         "type": "other", "vendor": None, "product": None, "names_source": None,
         "vendor_label": "other", "product_label": None, "function": None,
         "resource_class": "PCI_DEVICE", "rule": None, "driver": None, "numa_node": None,
-        "iommu_group": None, "is_virtual_function": False, "sriov": None, "dev_nodes": [],
-        "errors": errors,
+        "iommu_group": None, "pcie_root": None, "pcie_switch": None,
+        "is_virtual_function": False, "sriov": None, "dev_nodes": [], "errors": errors,
     }
 
 
@@ -41,10 +43,12 @@ def _record(dev, address, ident, rule, sriov, errors):
         "address": address, "vendor_id": ident["vendor_id"], "device_id": ident["device_id"],
         "subsystem_vendor_id": ident["subsystem_vendor_id"],
         "subsystem_device_id": ident["subsystem_device_id"], "class_code": ident["class_code"],
-        "type": rule["type"], "vendor": None, "product": None, "names_source": None,
+        "revision": None, "type": rule["type"], "vendor": None, "product": None,
+        "names_source": None,
         "vendor_label": rule["vendor_label"], "product_label": rule.get("product_label"),
         "function": "vf" if is_vf else rule.get("function"),
-        "resource_class": resource_class_for(rule), "rule": rule["id"],
+        "resource_class": resource_class_for(rule), "rule": rule["id"], "driver": None,
+        "numa_node": None, "iommu_group": None, "pcie_root": None, "pcie_switch": None,
         "is_virtual_function": is_vf, "sriov": sriov, "dev_nodes": [], "errors": errors,
     }
     _pci.read_details(dev, record, errors)

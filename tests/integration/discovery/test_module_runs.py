@@ -57,6 +57,44 @@ def test_four_runs_check_apply_check_apply_change_nothing(inventory):
     assert any(" fpga " in " %s " % line for line in table)
 
 
+def _host_without_accelerators(root):
+    """A sysfs tree with one host bridge and nothing else."""
+    dev = root / "devices" / "pci0000:00" / "0000:00:00.0"
+    dev.mkdir(parents=True)
+    (dev / "modalias").write_text("pci:v00008086d000009A2sv00000000sd00000000bc06sc00i00\n")
+    (root / "bus" / "pci" / "devices").mkdir(parents=True)
+    (root / "bus" / "pci" / "devices" / "0000:00:00.0").symlink_to(
+        "../../../devices/pci0000:00/0000:00:00.0")
+    return str(root)
+
+
+def test_read_only_playbook_with_a_report_dir_reports_no_change(tree, tmp_path):
+    """The report files are written (in --check runs too) and rewritten only when their
+    content differs, and no run reports a change: discovery changes nothing."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    path = tmp_path / "hosts.yml"
+    path.write_text(json.dumps({"all": {
+        "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
+                 "openaccel_report_dir": str(reports)},
+        "hosts": {"sim-nvme": {"openaccel_sysfs_root": tree("nvme")},
+                  "sim-empty": {"openaccel_sysfs_root": _host_without_accelerators(
+                      tmp_path / "empty")}}}}))
+    mtimes = []
+    for args in (["--check"], [], []):
+        code, out = run_playbook(str(path), *args)
+        assert code == 0
+        for host, stats in out["stats"].items():
+            assert (stats["changed"], stats["failures"]) == (0, 0), (host, args)
+        mtimes.append((reports / "sim-nvme.accelerators.txt").stat().st_mtime_ns)
+    assert mtimes[1] == mtimes[2] == mtimes[0]     # same content: written once
+    assert (reports / "sim-empty.accelerators.txt").read_text() == \
+        "no accelerators (1 PCI function)\n"
+    assert (reports / "sim-nvme.accelerators.txt").read_text().startswith("TYPE")
+    shown = out["plays"][0]["tasks"][1]["hosts"]["sim-empty"]["msg"]
+    assert shown == ["no accelerators (1 PCI function)"]
+
+
 def test_missing_sysfs_root_names_the_option(tmp_path):
     code, result = run_module({"sysfs_root": str(tmp_path / "missing")})
     assert code != 0 and result["failed"]

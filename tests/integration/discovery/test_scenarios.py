@@ -21,6 +21,44 @@ def test_every_record_matches_the_schema(tree, device_schema, scenario):
     assert summary["accelerator_count"] == len(records)
     assert summary["total_pci_functions"] == len(records) + sum(summary["non_accelerators"].values())
     assert summary["with_errors"] == 0
+    # every tree nests its functions below devices/pci<domain>:<bus>/ with captured revisions
+    assert all(r["pcie_root"] and r["pcie_root"].startswith("pci") for r in records)
+    assert all(r["revision"] is not None and len(r["revision"]) == 2 for r in records)
+
+
+def test_pcie_topology_of_the_h100_bays(tree):
+    """Each HGX bay: root port -> PEX890xx -> GPU + NIC + NVMe; the bay's functions share
+    the switch (pcie_switch) and root complex (pcie_root, as resource.kubernetes.io/pcieRoot)."""
+    records, _summary = discover(tree("h100_8gpu"))
+    gpus = [r for r in records if r["type"] == "gpu"]
+    assert all(g["pcie_root"].startswith("pci0000:") and g["pcie_switch"] for g in gpus)
+    assert len(set(g["pcie_switch"] for g in gpus)) == 8
+    first = gpus[0]
+    bay = [r for r in records if r["pcie_switch"] == first["pcie_switch"]]
+    assert sorted(r["type"] for r in bay) == ["gpu", "nic", "nvme"]
+    assert all(r["pcie_root"] == first["pcie_root"] for r in bay)
+    assert first["revision"] == "a1"                        # hgx-h100 capture: rev a1
+
+
+def test_mi300x_cpx_partitions_are_one_gpu_each(tree, device_schema):
+    records, summary = discover(tree("mi300x_cpx"))
+    assert summary["by_type"] == {"gpu": 8}
+    assert [r["address"] for r in records] == [
+        "0000:%s:00.0" % b for b in ("0c", "22", "38", "5c", "9f", "af", "bf", "df")]
+    for rec in records:
+        jsonschema.validate(rec, device_schema)
+        gpu = rec["gpu"]
+        assert (gpu["source"], gpu["gfx_target"]) == ("kfd", "gfx942")
+        assert (gpu["partitions"]["count"], gpu["partitions"]["mode"]) == (8, "CPX")
+        assert gpu["compute_units"] == 304 and gpu["simd_count"] == 8 * 152   # whole GPU
+        assert gpu["vram_bytes"] == 192 * 1024 ** 3          # NPS1: not 8x the partition view
+        locations = [n["location"] for n in gpu["partitions"]["nodes"]]
+        assert locations == [rec["address"][:-1] + str(i) for i in range(8)]
+        assert rec["product_label"] == "mi300x" and rec["product"]
+    recs = by_address(records)
+    assert recs["0000:22:00.0"]["pcie_switch"] is None                 # on its root port
+    assert recs["0000:38:00.0"]["pcie_switch"] == "0000:36:00.0"
+    assert recs["0000:22:00.0"]["pcie_root"] == recs["0000:38:00.0"]["pcie_root"] == "pci0000:20"
 
 
 def test_hgx_h100(tree):
@@ -82,6 +120,8 @@ def test_mi210_from_kfd(tree):
         assert rec["product_label"] == "mi210"
         assert any(node.startswith("/dev/dri/renderD") for node in rec["dev_nodes"])
     assert len(set(r["gpu"]["kfd_node"] for r in records)) == 8
+    assert all(r["gpu"]["partitions"]["count"] == 1 and r["gpu"]["partitions"]["mode"] == "SPX"
+               for r in records)
 
 
 def test_d5005_dfl_identity_is_exact(tree):
