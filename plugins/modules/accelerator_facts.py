@@ -172,7 +172,15 @@ ansible_facts:
   type: dict
   contains:
     accelerators:
-      description: One device record per accelerator function (see C(schemas/device.schema.json)).
+      description:
+        - One device record per accelerator function (see C(schemas/device.schema.json)).
+        - C(revision) is the PCI revision id; C(pcie_root) the PCI root complex the function
+          hangs below, as Kubernetes' C(resource.kubernetes.io/pcieRoot) names it
+          (C(pci<domain>:<bus>)); C(pcie_switch) the upstream port of the nearest PCIe switch
+          above it (null when it sits on a root port); functions sharing a value share that
+          root or switch.
+        - An AMD GPU split into compute partitions (MI300 CPX, DPX, ...) is one record, with
+          C(gpu.partitions) (count, mode, the KFD nodes) and the whole GPU's compute units.
       returned: always
       type: list
       elements: dict
@@ -183,6 +191,7 @@ ansible_facts:
           subsystem_vendor_id: "10de"
           subsystem_device_id: "16c1"
           class_code: "030200"
+          revision: "a1"
           type: gpu
           vendor: NVIDIA Corporation
           product: GH100[H100 SXM5 80GB]
@@ -192,6 +201,8 @@ ansible_facts:
           driver: nvidia
           numa_node: 0
           iommu_group: 21
+          pcie_root: pci0000:17
+          pcie_switch: "0000:17:01.0"
           sriov: null
           dev_nodes: [/dev/nvidia0]
           gpu: {source: nvml, uuid: GPU-..., memory_total_mib: 81559, driver_version: 535.183.01}

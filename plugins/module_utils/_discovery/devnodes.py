@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Device nodes of a PCI function, derived from the class devices sysfs puts below it.
 
 sysfs names the node (``drm/renderD128``, ``nvme/nvme0``, ``accel/accel0``,
 ``dfl-port.0``); udev creates ``/dev/<path>`` with the same name. NVIDIA's
-``/dev/nvidia<minor>`` comes from NVML (see ``_nvml.py``).
+``/dev/nvidia<minor>`` comes from NVML (see ``_nvml/enrich.py``).
 """
 
 from __future__ import absolute_import, division, print_function

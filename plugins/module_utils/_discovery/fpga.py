@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """FPGA state from sysfs: Intel DFL, Xilinx XRT (xocl/xclmgmt) and fpga_manager.
 
 Identifiers are normalised to lower-case hex without ``0x`` or dashes (DFL prints
