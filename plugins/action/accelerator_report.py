@@ -8,45 +8,35 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
 from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import validated_args
+from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_write
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
-from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.report import (
-    STAGE_RESULTS, build_report)
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.report import build_report
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.stages import (
+    RESULT_STEPS, role_variables)
 
-# The variables the openaccel.cyborg.accelerators role registers.
-ROLE_VARIABLES = dict(
-    plan="_accelerators_plan", sriov="_accelerators_sriov", vfio="_accelerators_vfio",
-    native="_accelerators_native", mig="_accelerators_mig", flash="_accelerators_flash",
-    placement="_accelerators_placement_result", kubernetes="_accelerators_k8s_result")
+# The variables the openaccel.cyborg.accelerators role registers, by O(variables) key.
+ROLE_VARIABLES = role_variables()
 
-ARGUMENT_SPEC = dict(
+# The options plugins/modules/accelerator_report.py documents.
+ARGSPEC = ArgumentSpec(dict(
     hosts=dict(type="list", elements="str"),
     variables=dict(type="dict", default={}),
     dest=dict(type="path", default=""),
     show=dict(type="bool", default=False),
-)
+))
 
 
 def write_report(directory, report):
-    """Write <directory>/<host>.json (pretty, sorted keys) atomically; return its path."""
-    if not os.path.isdir(directory):
-        os.makedirs(directory)
+    """Write <directory>/<host>.json (pretty, sorted keys, mode 0644) atomically, creating
+    the directory when missing; return its path."""
     path = os.path.join(directory, "%s.json" % report["host"])
-    handle, tmp = tempfile.mkstemp(prefix=".%s." % report["host"], dir=directory)
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(json.dumps(report, indent=4, sort_keys=True) + "\n")
-        os.chmod(tmp, 0o644)
-        os.rename(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, json.dumps(report, indent=4, sort_keys=True) + "\n", mode=0o644)
 
 
 class ActionModule(ActionBase):
@@ -56,10 +46,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(self._task.args)
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGSPEC, self._task.args)
+        if error:
+            return dict(result, failed=True, msg=error)
         unknown = sorted(set(args["variables"]) - set(ROLE_VARIABLES))
         if unknown:
             return dict(result, failed=True,
@@ -74,7 +63,7 @@ class ActionModule(ActionBase):
         reports, paths = {}, {}
         for host in hosts:
             host_vars = task_vars["hostvars"][host]
-            results = dict((stage, host_vars.get(names[stage])) for stage in STAGE_RESULTS)
+            results = dict((stage, host_vars.get(names[stage])) for stage in RESULT_STEPS)
             devices = (host_vars.get("ansible_facts") or {}).get("accelerators")
             # plain types for the report only: the stage results (a Placement result carries
             # every device record in its invocation) are read, never copied whole

@@ -7,23 +7,28 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible.errors import AnsibleError
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import validated_args
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import match
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import schema
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import stages
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
 
-ARGUMENT_SPEC = dict(
-    spec=dict(type="raw", required=True),
-    devices=dict(type="list", elements="dict"),
-    discover=dict(type="dict"),
-    protected_devices=dict(type="list", elements="str", default=[]),
-    schema=dict(type="path"),
-    fail_on_error=dict(type="bool", default=True),
+# The options plugins/modules/validate_spec.py documents.
+ARGSPEC = ArgumentSpec(
+    dict(
+        spec=dict(type="raw", required=True),
+        devices=dict(type="list", elements="dict"),
+        discover=dict(type="dict"),
+        protected_devices=dict(type="list", elements="str", default=[]),
+        schema=dict(type="path"),
+        fail_on_error=dict(type="bool", default=True),
+    ),
+    mutually_exclusive=[["devices", "discover"]],
 )
 
-MUTUALLY_EXCLUSIVE = [["devices", "discover"]]
 FACTS_MODULE = "openaccel.cyborg.accelerator_facts"
 MAX_LISTED = 20
 
@@ -34,11 +39,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(
-            ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE).validate(self._task.args)
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGSPEC, self._task.args)
+        if error:
+            return dict(result, failed=True, msg=error)
         if not schema.HAS_JSONSCHEMA:
             return dict(result, failed=True,
                         msg="validate_spec needs the Python library jsonschema on the "
@@ -68,8 +71,9 @@ class ActionModule(ActionBase):
                 spec, plain(devices), args["protected_devices"])
             work = match.summary(assignments)
             out.update(stage="devices", valid=not sem, errors=sem, assignments=assignments,
-                       selectors=selectors, work=work, stages=match.converge_stages(spec, work),
-                       placement_overrides=match.placement_overrides(assignments))
+                       selectors=selectors, work=work,
+                       placement_overrides=match.placement_overrides(assignments),
+                       **stages.plan(spec, work))
         result.update(out)
         if out["errors"] and args["fail_on_error"]:
             lines = ["%s: %s" % (e["path"], e["message"]) for e in out["errors"][:MAX_LISTED]]

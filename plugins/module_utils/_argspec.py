@@ -48,6 +48,12 @@ class ArgumentSpec(object):
         """The constraint keywords that are set (for AnsibleModule or ArgumentSpecValidator)."""
         return dict((name, getattr(self, name)) for name in CONSTRAINTS if getattr(self, name))
 
+    def validate(self, args):
+        """ArgumentSpecValidator's result for ``args`` (options with defaults, errors, the
+        no_log values), as AnsibleModule would check them."""
+        from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+        return ArgumentSpecValidator(self.argument_spec, **self.constraints()).validate(args)
+
     def create_ansible_module(self, supports_check_mode=True, **kwargs):
         from ansible.module_utils.basic import AnsibleModule
         return AnsibleModule(argument_spec=self.argument_spec,

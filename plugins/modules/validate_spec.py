@@ -124,7 +124,10 @@ assignments:
   type: list
   elements: dict
 work:
-  description: Work lists per stage (drivers, sriov, vfio, native, mig, bitstream, skip_register).
+  description:
+    - Work lists per stage (drivers, sriov, vfio, native, mig, flash, skip_register), and
+      C(mig_layouts), the distinct MIG layouts of C(mig) (its entries less their address).
+    - C(bitstream) is the same list as C(flash), under its older name.
   returned: with O(devices) or O(discover)
   type: dict
 stages:
@@ -138,6 +141,23 @@ stages:
   type: list
   elements: str
   sample: [configure, rediscover, placement]
+converge:
+  description:
+    - Whether one of RV(stages) comes before registration (C(drivers), C(configure),
+      C(flash)); the P(openaccel.cyborg.accelerators#role) role then runs its whole converge
+      for the host, else registration alone.
+  returned: with O(devices) or O(discover)
+  type: bool
+device_results:
+  description:
+    - The variables the P(openaccel.cyborg.accelerators#role) role registers the results of
+      the stages that change the devices (C(configure), C(flash)) in; it discovers the
+      devices again when one of them changed something.
+  returned: with O(devices) or O(discover)
+  type: list
+  elements: str
+  sample: [_accelerators_sriov, _accelerators_vfio, _accelerators_native, _accelerators_mig,
+           _accelerators_flash]
 placement_overrides:
   description: Per-device overrides for M(openaccel.cyborg.placement_provider_tree).
   returned: with O(devices) or O(discover)

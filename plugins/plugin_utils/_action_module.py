@@ -27,7 +27,6 @@ import os
 import sys
 import traceback
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
@@ -53,8 +52,7 @@ class InProcessModule:
         self.check_mode = bool(check_mode)
         self._diff = bool(diff)
         self.warnings = []
-        validation = ArgumentSpecValidator(argspec.argument_spec,
-                                           **argspec.constraints()).validate(args)
+        validation = argspec.validate(args)
         self.no_log_values = validation._no_log_values
         self.params = validation.validated_parameters
         for alias in validation._warnings:
@@ -100,6 +98,15 @@ class _environment:
             else:
                 os.environ[key] = value
         return False
+
+
+def validated_args(argspec, args):
+    """(parameters, None) for task arguments ``argspec`` accepts, else (None, the message):
+    for action plugins that take their own options."""
+    validation = argspec.validate(args)
+    if validation.error_messages:
+        return None, "; ".join(validation.error_messages)
+    return validation.validated_parameters, None
 
 
 def run_in_process(body, argspec, args, check_mode, diff, environment=None):

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Ansible's lazy and tagged containers and scalars -> plain JSON types (controller side)."""
 
 from __future__ import absolute_import, division, print_function

@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """Match a (schema-valid) spec against a host's device records, with semantic checks.
 
 ``resolve(spec, devices, protected)`` returns ``(assignments, selectors, errors)``:
@@ -12,6 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import fnmatch
+
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import stages
 
 STATE_KEYS = ("driver", "sriov", "vfio", "mig", "bitstream", "register")
 
@@ -143,9 +147,11 @@ def placement_overrides(assignments):
 
 
 def summary(assignments):
-    """Work lists the role loops over: what each configure/flash stage has to do."""
-    out = {"drivers": [], "sriov": [], "vfio": [], "native": [], "mig": [], "bitstream": [],
-           "skip_register": []}
+    """Work lists the role loops over: what each configure/flash step has to do (the lists of
+    the stage table, ``stages.STAGES``), the distinct MIG layouts (one gpu_mig run each: a
+    layout's config filters its devices itself) and the devices not to register."""
+    out = dict((step.work, []) for step in stages.STEPS if step.work)
+    out.update((key, []) for key in stages.EXTRA_WORK)
     for item in assignments:
         drv = item.get("driver")
         if drv and drv not in out["drivers"]:
@@ -154,34 +160,16 @@ def summary(assignments):
             out["sriov"].append(dict(item["sriov"], address=item["address"]))
         if "vfio" in item:
             vfio = item["vfio"] if isinstance(item["vfio"], dict) else {"enabled": item["vfio"]}
-            out["vfio" if vfio_enabled(vfio) else "native"].append(dict(vfio, address=item["address"]))
+            key = "vfio" if vfio_enabled(vfio) else "native"
+            out[key].append(dict(vfio, address=item["address"]))
         if "mig" in item:
             out["mig"].append(dict(item["mig"], address=item["address"]))
+            if item["mig"] not in out["mig_layouts"]:
+                out["mig_layouts"].append(dict(item["mig"]))
         if "bitstream" in item:
-            out["bitstream"].append(dict(item["bitstream"], address=item["address"]))
+            out["flash"].append(dict(item["bitstream"], address=item["address"]))
         if (item.get("register") or {}).get("skip"):
             out["skip_register"].append(item["address"])
+    for alias, key in stages.WORK_ALIASES.items():
+        out[alias] = out[key]
     return out
-
-
-REGISTRATION_TARGETS = ("placement", "kubernetes")
-
-
-def converge_stages(spec, work):
-    """The converge stages with something to do for this host, in the order they run:
-    drivers, configure (SR-IOV, vfio, MIG), flash, rediscover (after configure or flash),
-    then each registration target the spec names and does not disable."""
-    stages = []
-    if work["drivers"]:
-        stages.append("drivers")
-    if any(work[kind] for kind in ("sriov", "vfio", "native", "mig")):
-        stages.append("configure")
-    if work["bitstream"]:
-        stages.append("flash")
-    if stages and stages != ["drivers"]:
-        stages.append("rediscover")
-    register = spec.get("register") or {}
-    for target in REGISTRATION_TARGETS:
-        if target in register and (register[target] or {}).get("enabled", True) is not False:
-            stages.append(target)
-    return stages

@@ -1,20 +1,21 @@
 # -*- coding: utf-8 -*-
 # Copyright: openaccel.cyborg contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Note that this plugin util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
 """The per-host plan/drift report of the accelerators role, built from the stage results.
 
 In check mode the report is the plan (what a real run would change: the drift from the
-spec); otherwise it is what the run changed.  Private to the collection.
+spec); otherwise it is what the run changed.  The results it reads are the steps of the
+stage table (``stages.py``) that register one.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-# Stages that change the devices themselves (registration follows what they leave).
-DEVICE_STAGES = ("sriov", "vfio", "native", "mig", "flash")
-# Every stage result the report reads; "native" (devices given back to their own driver) is
-# reported under "vfio".
-STAGE_RESULTS = DEVICE_STAGES + ("placement", "kubernetes")
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.stages import (
+    DEVICE_STEPS, RESULT_STEPS)
+
 PROVIDER_ACTIONS = ("create", "update", "drain", "delete")
 
 
@@ -46,15 +47,16 @@ def device_counts(devices):
 def build_report(host, plan, devices, results, check_mode):
     """The report dict: host, mode, devices, selectors, stages, drift.
 
-    ``results`` maps stage names (STAGE_RESULTS) to the task results registered by the role;
-    a stage that did not run is missing or empty.
+    ``results`` maps step names (``stages.RESULT_STEPS``) to the task results the role
+    registered; a step that did not run is missing or empty.  "native" (devices given back
+    to their own driver) is reported under "vfio".
     """
-    results = dict((name, (results or {}).get(name) or {}) for name in STAGE_RESULTS)
+    results = dict((name, (results or {}).get(name) or {}) for name in RESULT_STEPS)
     planning = bool(check_mode or (plan or {}).get("check_mode"))
     # A plan compares Placement/Kubernetes with the devices as they are now; when the device
     # stages would change them first, the real run registers what they leave (discovered
     # again), so that part of the plan is provisional.
-    provisional = planning and any(_changed(results[name]) for name in DEVICE_STAGES)
+    provisional = planning and any(_changed(results[name]) for name in DEVICE_STEPS)
     providers = results["placement"].get("providers") or {}
     stages = {
         "sriov": {"changed": _changed(results["sriov"]), "targets": _addresses(results["sriov"])},

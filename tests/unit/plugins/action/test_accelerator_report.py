@@ -6,6 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.action.accelerator_report import ActionModule
+from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (
+    assert_spec_matches_docs, documented_options)
 
 
 class _Templar:
@@ -93,3 +95,21 @@ def test_unwritable_dest_and_bad_host_name_fail_clearly(tmp_path):
     out = tmp_path / "out"
     result = _action({"hosts": ["a", "../x"], "dest": str(out)}).run(task_vars=task_vars)
     assert result["failed"] and "../x" in result["msg"] and not out.exists()   # nothing written
+
+
+def test_documented_options_match_the_argument_spec():
+    from ansible_collections.openaccel.cyborg.plugins.action import accelerator_report as action
+    from ansible_collections.openaccel.cyborg.plugins.modules import accelerator_report as module
+    _doc, opts = documented_options(module)
+    assert_spec_matches_docs(action.ARGSPEC.argument_spec, opts)
+
+
+def test_variables_default_to_the_role_registered_names():
+    from ansible_collections.openaccel.cyborg.plugins.action import accelerator_report as action
+    assert action.ROLE_VARIABLES == {
+        "plan": "_accelerators_plan", "sriov": "_accelerators_sriov",
+        "vfio": "_accelerators_vfio", "native": "_accelerators_native",
+        "mig": "_accelerators_mig", "flash": "_accelerators_flash",
+        "placement": "_accelerators_placement_result", "kubernetes": "_accelerators_k8s_result"}
+    assert list(action.ROLE_VARIABLES) == ["plan", "sriov", "vfio", "native", "mig", "flash",
+                                           "placement", "kubernetes"]

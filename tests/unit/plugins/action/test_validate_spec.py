@@ -11,6 +11,9 @@ import yaml
 
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import match
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import schema
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import stages as converge
+from ansible_collections.openaccel.cyborg.tests.unit.plugins.modules.documented_options import (
+    assert_spec_matches_docs, documented_options)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 CORPUS = os.path.join(ROOT, "tests", "fixtures", "bad_specs")
@@ -217,12 +220,49 @@ def test_devices_and_discover_are_mutually_exclusive(tmp_path):
     ({}, {}, []),
     ({"drivers": ["d"]}, {}, ["drivers"]),
     ({"drivers": ["d"], "mig": [{}]}, {}, ["drivers", "configure", "rediscover"]),
-    ({"bitstream": [{}]}, {"placement": {}}, ["flash", "rediscover", "placement"]),
+    ({"flash": [{}]}, {"placement": {}}, ["flash", "rediscover", "placement"]),
     ({"native": [{}]}, {"kubernetes": {}, "placement": {"enabled": False}},
      ["configure", "rediscover", "kubernetes"]),
     ({}, {"placement": None, "kubernetes": {"enabled": True}}, ["placement", "kubernetes"]),
 ])
 def test_converge_stages(work, register, stages):
-    full = dict({"drivers": [], "sriov": [], "vfio": [], "native": [], "mig": [],
-                 "bitstream": [], "skip_register": []}, **work)
-    assert match.converge_stages({"register": register}, full) == stages
+    full = dict(match.summary([]), **work)
+    assert converge.converge_stages({"register": register}, full) == stages
+
+
+def test_work_lists_flash_under_both_names_and_the_distinct_mig_layouts():
+    layout = {"config_file": "/etc/mig.yaml", "selected_config": "all-1g.10gb"}
+    work = match.summary([
+        {"address": "0000:5e:00.0", "mig": layout}, {"address": "0000:5f:00.0", "mig": layout},
+        {"address": "0000:60:00.0", "mig": {"config_file": "/etc/mig.yaml"}},
+        {"address": "0000:af:00.0", "bitstream": {"src": "/opt/nlb0.gbs", "checksum": SHA}}])
+    assert sorted(work) == ["bitstream", "drivers", "flash", "mig", "mig_layouts", "native",
+                            "skip_register", "sriov", "vfio"]
+    assert work["flash"] == work["bitstream"] == [
+        {"address": "0000:af:00.0", "src": "/opt/nlb0.gbs", "checksum": SHA}]
+    assert [m["address"] for m in work["mig"]] == ["0000:5e:00.0", "0000:5f:00.0", "0000:60:00.0"]
+    assert work["mig_layouts"] == [layout, {"config_file": "/etc/mig.yaml"}]
+
+
+@pytest.mark.parametrize("work, register, expected", [
+    ({}, {"placement": {}}, False),
+    ({}, {"placement": {}, "kubernetes": {}}, False),
+    ({"drivers": ["d"]}, {"placement": {}}, True),
+    ({"sriov": [{}]}, {}, True),
+])
+def test_plan_says_whether_the_host_converges(work, register, expected):
+    plan = converge.plan({"register": register}, dict(match.summary([]), **work))
+    assert plan["converge"] is expected
+    assert plan["stages"] == converge.converge_stages({"register": register},
+                                                      dict(match.summary([]), **work))
+    assert plan["device_results"] == ["_accelerators_sriov", "_accelerators_vfio",
+                                      "_accelerators_native", "_accelerators_mig",
+                                      "_accelerators_flash"]
+
+
+def test_documented_options_match_the_argument_spec():
+    from ansible_collections.openaccel.cyborg.plugins.action import validate_spec as action
+    from ansible_collections.openaccel.cyborg.plugins.modules import validate_spec as module
+    _doc, opts = documented_options(module)
+    assert_spec_matches_docs(action.ARGSPEC.argument_spec, opts)
+    assert action.ARGSPEC.mutually_exclusive == [["devices", "discover"]]
