@@ -36,9 +36,11 @@ description:
   - "B(Dynamic Resource Allocation): C(resource.k8s.io/v1) ResourceSlices (Kubernetes 1.34+)
     with C(spec.nodeName), one pool per node (O(pool_name)) of driver O(driver_name), one
     device per record named C(<type>-<pci address>), with attributes (C(type), C(vendor),
-    C(product), C(pciAddress), C(vendorID), C(deviceID), C(numaNode), C(driver),
-    C(driverVersion) and C(cudaDriverVersion) as semver C(version) values, C(uuid),
-    C(migCapable), C(regionID), C(functionID), ...) and capacity C(memory) for GPUs. At most
+    C(product), C(pciAddress), the standard C(resource.kubernetes.io/pcieRoot) and
+    C(resource.kubernetes.io/pciBusID), C(pcieSwitch), C(vendorID), C(deviceID), C(numaNode),
+    C(driver), C(driverVersion) and C(cudaDriverVersion) as semver C(version) values, C(uuid),
+    C(migCapable), C(regionID), C(functionID), ...) and capacity C(memory) for GPUs; values
+    the records do not know are left out (the same holds for labels). At most
     O(max_devices_per_slice) devices per slice (API limit 128) with C(resourceSliceCount) set;
     at most 32 attributes and capacities per device; strings cut to 64 characters. Any change
     rewrites every slice of the pool with the next pool generation; slices the module owns
@@ -46,10 +48,14 @@ description:
   - ResourceSlices describe devices for the scheduler; preparing an allocated device for a
     container is the job of a DRA kubelet plugin registered under the same O(driver_name).
   - "O(target=manifests) writes the same content as files for GitOps tools, without any
-    cluster access: C(<manifest_dir>/<node>/node-metadata.patch.yaml) and
-    C(node-status.patch.yaml) (merge patches, with the C(kubectl patch) command in a comment)
-    and C(resourceslices.yaml). The previous files tell which labels to remove and which pool
-    generation comes next."
+    cluster access, one kustomize directory per node that C(kubectl apply -k), Argo CD and
+    Flux apply as is: C(<manifest_dir>/<node>/kustomization.yaml) listing C(node.yaml) (the
+    Node by name) and C(resourceslices.yaml) as resources and C(node-metadata.patch.yaml)
+    (labels, a patch of the Node) as a patch. C(node-status.patch.yaml) (extended resources,
+    the status subresource, which GitOps tools cannot write) is outside the kustomization,
+    for C(kubectl patch --subresource status). Strings that YAML 1.1 or Go readers would take
+    for numbers or booleans are quoted. The previous files tell which labels to remove and
+    which pool generation comes next."
   - O(target=nfd_feature_file) writes the labels to a node-feature-discovery feature file
     (C(features.d/<nfd_feature_file>)) instead; node-feature-discovery then owns and publishes
     them. Extended resources and ResourceSlices cannot be expressed there.
@@ -128,7 +134,11 @@ options:
     type: bool
     default: true
   nfd_label_fields:
-    description: Fields of the C(pci-*) labels, like node-feature-discovery's C(deviceLabelFields).
+    description:
+      - Fields of the C(pci-*) labels, like node-feature-discovery's C(deviceLabelFields).
+      - Joined in node-feature-discovery's own fixed order (class, vendor, device,
+        subsystem_vendor, subsystem_device) whatever the order of the list, so the label
+        names match the ones NFD itself publishes.
     type: list
     elements: str
     choices: [class, vendor, device, subsystem_vendor, subsystem_device]

@@ -12,10 +12,26 @@ feature file publish exactly the same content, and so that tests can check them 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
+
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import names
 
 NFD_PREFIX = "feature.node.kubernetes.io/"
+# node-feature-discovery joins deviceLabelFields in this fixed order, whatever order its
+# configuration lists them in, ignores unknown names and falls back to class + vendor:
+# mandatoryDevAttrs in source/pci/utils.go and the loop over it in pciSource.GetLabels
+# (source/pci/pci.go) of kubernetes-sigs/node-feature-discovery.
 NFD_FIELDS = ("class", "vendor", "device", "subsystem_vendor", "subsystem_device")
+NFD_DEFAULT_FIELDS = ("class", "vendor")
+# Standard DRA device attributes (KEP-5316; k8s.io/dynamic-resource-allocation/deviceattribute:
+# StandardDeviceAttributePCIeRoot "pci<domain>:<bus>", StandardDeviceAttributePCIBusID in
+# extended BDF notation), published next to the driver's own so that a ResourceClaim can align
+# devices of different drivers (matchAttribute: resource.kubernetes.io/pcieRoot).
+STANDARD_PREFIX = "resource.kubernetes.io/"
+PCIE_ROOT_ATTRIBUTE = STANDARD_PREFIX + "pcieRoot"
+PCI_BUS_ID_ATTRIBUTE = STANDARD_PREFIX + "pciBusID"
+_PCIE_ROOT = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
+_PCI_BUS_ID = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "openaccel.cyborg"
 MAX_DEVICES_PER_SLICE = 128
@@ -44,7 +60,8 @@ def select_records(records, types=None, include_vfs=False):
 
 
 def _product(rec):
-    return rec.get("product_label") or rec.get("device_id") or "unknown"
+    """The product token, or None when the record does not say."""
+    return rec.get("product_label") or rec.get("device_id") or None
 
 
 def _gpu_memory_mib(rec):
@@ -69,9 +86,16 @@ def _nfd_field(rec, field):
     return rec.get(field + "_id")
 
 
-def nfd_labels(records, fields=("class", "vendor")):
+def nfd_fields(fields):
+    """The fields in the order node-feature-discovery joins them (see NFD_FIELDS)."""
+    wanted = set(fields or ())
+    return [field for field in NFD_FIELDS if field in wanted] or list(NFD_DEFAULT_FIELDS)
+
+
+def nfd_labels(records, fields=NFD_DEFAULT_FIELDS):
     """NFD pci source labels: pci-<f1>_<f2>.present (and .sriov.capable), full keys."""
     labels = {}
+    fields = nfd_fields(fields)
     for rec in records:
         values = [_nfd_field(rec, field) for field in fields]
         if not all(values):
@@ -90,6 +114,22 @@ def _uniform(values):
     return values[0] if len(values) == 1 else "mixed"
 
 
+def _mig_capable(rec):
+    """True/False when the record knows (NVML data), None when it does not."""
+    capable = (((rec.get("gpu") or {}).get("mig")) or {}).get("capable")
+    return None if capable is None else bool(capable)
+
+
+def _known_any(flags):
+    """"true" if any flag is True, "false" only if every flag is known False, else None."""
+    flags = list(flags)
+    if any(flag is True for flag in flags):
+        return "true"
+    if flags and all(flag is False for flag in flags):
+        return "false"
+    return None
+
+
 def own_labels(records, prefix):
     """The collection's own labels, per device type (counts, product, GPU memory, FPGA ids)."""
     by_type = {}
@@ -106,8 +146,8 @@ def own_labels(records, prefix):
         if dtype == "gpu":
             memory = [m for m in (_gpu_memory_mib(rec) for rec in recs) if m]
             values["memory"] = str(min(memory)) if memory else None
+            values["mig.capable"] = _known_any(_mig_capable(rec) for rec in recs)
             mig = [((rec.get("gpu") or {}).get("mig") or {}) for rec in recs]
-            values["mig.capable"] = "true" if any(m.get("capable") for m in mig) else "false"
             if any(m.get("mode_current") for m in mig):
                 values["mig.enabled"] = "true"
         if dtype == "fpga":
@@ -128,7 +168,7 @@ def extended_resources(records, prefix, naming="product"):
             name = rec["type"]
         else:
             name = "%s-%s-%s" % (rec["type"], rec.get("vendor_label") or rec.get("vendor_id")
-                                 or "unknown", _product(rec))
+                                 or "unknown", _product(rec) or "unknown")
         key = "%s/%s" % (prefix, names.dns_label(name))
         counts[key] = counts.get(key, 0) + 1
     return dict((key, str(count)) for key, count in counts.items())
@@ -148,11 +188,15 @@ def device_attributes(rec):
     gpu, fpga, sriov = rec.get("gpu") or {}, rec.get("fpga") or {}, rec.get("sriov") or {}
     region, function = _fpga_ids(rec)
     mig = gpu.get("mig") or {}
+    capable = _mig_capable(rec)
     pairs = [
         ("type", _string(rec["type"])),
         ("vendor", _string(rec.get("vendor_label") or "other")),
-        ("product", _string(_product(rec))),
+        ("product", _product(rec) and _string(_product(rec))),
         ("pciAddress", _string(rec["address"])),
+        (PCIE_ROOT_ATTRIBUTE, _pcie_root(rec.get("pcie_root"))),
+        (PCI_BUS_ID_ATTRIBUTE, _PCI_BUS_ID.match(rec["address"]) and _string(rec["address"])),
+        ("pcieSwitch", rec.get("pcie_switch") and _string(rec["pcie_switch"])),
         ("vendorID", rec.get("vendor_id") and _string(rec["vendor_id"])),
         ("deviceID", rec.get("device_id") and _string(rec["device_id"])),
         ("numaNode", rec.get("numa_node") is not None and {"int": int(rec["numa_node"])}),
@@ -160,7 +204,7 @@ def device_attributes(rec):
         ("driverVersion", _version(gpu.get("driver_version"))),
         ("cudaDriverVersion", _version(gpu.get("cuda_driver_version"))),
         ("uuid", gpu.get("uuid") and _string(gpu["uuid"])),
-        ("migCapable", "capable" in mig and {"bool": bool(mig["capable"])}),
+        ("migCapable", capable is not None and {"bool": capable}),
         ("migEnabled", mig.get("mode_current") is not None and {"bool": bool(mig["mode_current"])}),
         ("computeCapability", gpu.get("compute_capability") and _string(gpu["compute_capability"])),
         ("gfxTarget", gpu.get("gfx_target") and _string(gpu["gfx_target"])),
@@ -175,11 +219,19 @@ def device_attributes(rec):
         ("classCode", rec.get("class_code") and _string(rec["class_code"])),
         ("iommuGroup", rec.get("iommu_group") is not None and {"int": int(rec["iommu_group"])}),
         ("sriovTotalVFs", sriov.get("total_vfs") and {"int": int(sriov["total_vfs"])}),
-        ("sriovNumVFs", sriov.get("total_vfs") and {"int": int(sriov.get("num_vfs") or 0)}),
-        ("virtualFunction", {"bool": bool(rec.get("is_virtual_function"))}),
+        ("sriovNumVFs", sriov.get("total_vfs") and sriov.get("num_vfs") is not None
+         and {"int": int(sriov["num_vfs"])}),
+        ("virtualFunction", rec.get("is_virtual_function") is not None
+         and {"bool": bool(rec["is_virtual_function"])}),
         ("physfn", sriov.get("physfn") and _string(sriov["physfn"])),
     ]
     return [(name, value) for name, value in pairs if value]
+
+
+def _pcie_root(value):
+    """The standard pcieRoot attribute when discovery knows the root ("pci0000:3a")."""
+    value = str(value).lower() if value else None
+    return value and _PCIE_ROOT.match(value) and _string(value)
 
 
 def _version(text):
@@ -259,7 +311,7 @@ def desired_state(params, records, node):
     if "labels" in publish:
         labels = {}
         if params.get("nfd_labels", True):
-            labels.update(nfd_labels(chosen, params.get("nfd_label_fields") or ("class", "vendor")))
+            labels.update(nfd_labels(chosen, params.get("nfd_label_fields") or NFD_DEFAULT_FIELDS))
         labels.update(own_labels(chosen, params["label_prefix"]))
     if "extended_resources" in publish:
         capacity = extended_resources(chosen, params["resource_prefix"],

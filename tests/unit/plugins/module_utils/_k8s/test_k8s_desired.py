@@ -88,3 +88,74 @@ def test_fpga_labels():
     labels = desired.own_labels([fpga], "openaccel.io")
     assert labels["openaccel.io/fpga.region-id"] == "a195b6f7cf235a2b8ef91161e184ec4e"
     assert "openaccel.io/fpga.function-id" not in labels
+
+
+def test_nfd_fields_follow_nfd_order_not_the_users():
+    # NFD joins deviceLabelFields as class, vendor, device, subsystem_vendor, subsystem_device
+    reversed_fields = ["subsystem_device", "subsystem_vendor", "device", "vendor", "class"]
+    assert desired.nfd_labels(gpus(1), reversed_fields) == {
+        "feature.node.kubernetes.io/pci-0302_10de_2330_10de_16c1.present": "true"}
+    assert desired.nfd_labels(gpus(1), ["device", "vendor"]) == {
+        "feature.node.kubernetes.io/pci-10de_2330.present": "true"}
+    state = desired.desired_state(dict(PARAMS, nfd_label_fields=["vendor", "class"]), gpus(1), "n")
+    assert "feature.node.kubernetes.io/pci-0302_10de.present" in state["labels"]
+    assert desired.nfd_fields([]) == ["class", "vendor"]
+
+
+def _unknown_gpu():
+    """A GPU as discovery gives it without NVML: no gpu data, no product label."""
+    rec = copy.deepcopy(GPU)
+    rec.update(gpu=None, product_label=None, device_id=None)
+    return rec
+
+
+def test_unknown_values_are_not_published():
+    labels = desired.own_labels([_unknown_gpu()], "openaccel.io")
+    assert labels == {"openaccel.io/gpu.present": "true", "openaccel.io/gpu.count": "1",
+                      "openaccel.io/gpu.vendor": "nvidia"}
+    attrs = dict(desired.device_attributes(_unknown_gpu()))
+    for name in ("product", "migCapable", "migEnabled", "driverVersion", "uuid", "deviceID"):
+        assert name not in attrs, name
+    assert desired.device_capacity(_unknown_gpu()) == {}
+    # MIG capability known for one GPU only: true when any is capable, never a guessed false
+    known_no = dict(copy.deepcopy(GPU), gpu={"mig": {"capable": False}})
+    unknown = dict(copy.deepcopy(GPU), gpu={"mig": {"capable": None}})
+    assert "openaccel.io/gpu.mig.capable" not in desired.own_labels([known_no, unknown], "p.io")
+    assert desired.own_labels([known_no], "p.io")["p.io/gpu.mig.capable"] == "false"
+    assert desired.own_labels([GPU, unknown], "p.io")["p.io/gpu.mig.capable"] == "true"
+    assert dict(desired.device_attributes(known_no))["migCapable"] == {"bool": False}
+    assert "migCapable" not in dict(desired.device_attributes(unknown))
+    # SR-IOV: the VF count only when known; virtualFunction only when the record says
+    nic = dict(copy.deepcopy(GPU), sriov={"total_vfs": 8, "num_vfs": None})
+    del nic["is_virtual_function"]
+    attrs = dict(desired.device_attributes(nic))
+    assert attrs["sriovTotalVFs"] == {"int": 8}
+    assert "sriovNumVFs" not in attrs and "virtualFunction" not in attrs
+    nic["sriov"]["num_vfs"] = 0
+    assert dict(desired.device_attributes(nic))["sriovNumVFs"] == {"int": 0}
+    # extended resources still need a name token
+    assert desired.extended_resources([_unknown_gpu()], "p.io") == {
+        "p.io/gpu-nvidia-unknown": "1"}
+
+
+def test_standard_pcie_attributes():
+    rec = dict(copy.deepcopy(GPU), pcie_root="pci0000:3a", pcie_switch="0000:39:00.0")
+    attrs = dict(desired.device_attributes(rec))
+    assert attrs["resource.kubernetes.io/pcieRoot"] == {"string": "pci0000:3a"}
+    assert attrs["resource.kubernetes.io/pciBusID"] == {"string": "0000:3b:00.0"}
+    assert attrs["pcieSwitch"] == {"string": "0000:39:00.0"}
+    # kept within the 32 attributes and capacities even on the fullest record
+    rec.update(function="f", fpga={"framework": "opae", "interface_id": "r", "afu_id": "a",
+                                   "bitstream_id": "b", "vbnv": "s"},
+               sriov={"total_vfs": 4, "num_vfs": 2, "physfn": "0000:3b:00.0"})
+    rec["gpu"].update(compute_capability="9.0", gfx_target="gfx90a")
+    dev = desired.device_entry(rec)
+    assert len(dev["attributes"]) + len(dev["capacity"]) == desired.MAX_ATTRS_AND_CAPS
+    assert "resource.kubernetes.io/pcieRoot" in dev["attributes"]
+    # unknown or malformed: not published (records from before pcie_root existed included)
+    for root in (None, "", "0000:3a", "pci0000"):
+        attrs = dict(desired.device_attributes(dict(copy.deepcopy(GPU), pcie_root=root)))
+        assert "resource.kubernetes.io/pcieRoot" not in attrs, root
+        assert "pcieSwitch" not in attrs
+    attrs = dict(desired.device_attributes(dict(copy.deepcopy(GPU), address="3b:00.0")))
+    assert "resource.kubernetes.io/pciBusID" not in attrs
