@@ -13,6 +13,7 @@ stage table (``stages.py``) that register one.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.topology import topology
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.stages import (
     DEVICE_STEPS, RESULT_STEPS)
 
@@ -45,7 +46,7 @@ def device_counts(devices):
 
 
 def build_report(host, plan, devices, results, check_mode):
-    """The report dict: host, mode, devices, selectors, stages, drift.
+    """The report dict: host, mode, devices, selectors, stages, drift, topology.
 
     ``results`` maps step names (``stages.RESULT_STEPS``) to the task results the role
     registered; a step that did not run is missing or empty.  "native" (devices given back
@@ -80,4 +81,5 @@ def build_report(host, plan, devices, results, check_mode):
         "selectors": dict((plan or {}).get("selectors") or {}),
         "stages": stages,
         "drift": [name for name, stage in stages.items() if stage["changed"]],
+        "topology": topology(devices),
     }
