@@ -35,6 +35,10 @@ description:
     image properties, with the same authentication options as
     M(openaccel.cyborg.placement_provider_tree). A checksum mismatch stops before the
     device is looked at.
+  - The bytes verified are the bytes programmed - the bitstream (file, download or cache
+    entry) is copied into a directory only this run can write, hashed while it is copied, and
+    the vendor tool (or the fpga_manager firmware copy) gets that copy; replacing the source
+    file while the run waits for the card lock does not change what is programmed.
   - One run at a time per card - an C(flock) lock under O(lock_dir), waited for up to
     O(lock_timeout) seconds. A device whose nodes are open by a process is reported busy and
     left alone unless O(force=true).

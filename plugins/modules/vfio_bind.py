@@ -18,9 +18,11 @@ description:
     O(native_driver), or lets the kernel pick the host driver.
   - Refuses, before changing anything, when a device has no IOMMU group (the IOMMU is off),
     when another member of a device's IOMMU group is bound to a host driver and is not in
-    O(devices), when a device backs a mounted filesystem or active swap, carries the default
-    route (directly or through a bond, bridge or VLAN), is a PF with VFs, or its VFIO group is
-    held open by a process.
+    O(devices), when a device backs a mounted filesystem or active swap (also through LVM, MD,
+    device-mapper and native NVMe multipath, where every controller of the namespace's
+    subsystem is protected), carries the default route (directly or through a bond, bridge or
+    VLAN), is the console (the boot VGA device, or the framebuffer fbcon is bound to), is a PF
+    with VFs, or its VFIO group is held open by a process. Check mode refuses the same way.
   - Every step is verified by re-reading sysfs. When a device does not end up as asked, it is
     put back on its previous driver, and the failure says what was done and what was not.
   - The binding does not survive a reboot; the role C(openaccel.cyborg.vfio) makes it persistent.

@@ -60,10 +60,12 @@ def file_digests(path, algorithms=("sha256",)):
     return dict((name, h.hexdigest()) for name, h in hashes.items())
 
 
-def verify_checksum(path, checksum, option="checksum"):
-    """Raise ChecksumError unless the file matches ``checksum`` ('sha256:...')."""
+def verify_checksum(path, checksum, option="checksum", digests=None):
+    """Raise ChecksumError unless the file matches ``checksum`` ('sha256:...'). ``digests``
+    ({algo: hex}, computed from the bytes of ``path`` as they were copied) are used instead of
+    reading the file again where they hold the algorithm."""
     algo, expected = parse_checksum(checksum, option)
-    actual = file_digests(path, (algo,))[algo]
+    actual = (digests or {}).get(algo) or file_digests(path, (algo,))[algo]
     if actual != expected:
         raise ChecksumError("%s mismatch for %s: expected %s:%s, the file has %s:%s; the file "
                             "was not used and the device was not touched (re-download it or "

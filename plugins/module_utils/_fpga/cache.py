@@ -8,7 +8,8 @@
 A converge that names a URL or Glance image the card already runs would otherwise download it
 again on every run just to read its ids. Entries are named by the digest they were verified
 against (``sha256-<hex>``), written atomically (_files.atomic_copy), and checked again on every
-use: a damaged entry is removed and downloaded anew. Check mode reads the cache, never writes.
+use, on the private copy the run then flashes (_fpga/staging.py): a damaged entry is removed
+and downloaded anew. Check mode reads the cache, never writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,7 +18,6 @@ __metaclass__ = type
 import os
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_copy
-from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import file_digests
 
 
 class BitstreamCache(object):
@@ -30,18 +30,22 @@ class BitstreamCache(object):
     def _path(self, algo, digest):
         return os.path.join(self.directory, "%s-%s" % (algo, digest.lower()))
 
-    def lookup(self, algo, digest):
-        """Path of a cached copy whose content still has ``digest``, or None."""
+    def lookup(self, algo, digest, staging, name=None, algorithms=()):
+        """A private copy (``staging``, a Staging) of the cached entry whose copied bytes
+        still have ``digest``: (path, {algo: hex}), or None. The digest is computed while
+        copying, so the entry cannot change between its check and its use."""
         if not self.directory or not algo or not digest:
             return None
         path = self._path(algo, digest)
         if not os.path.isfile(path):
             return None
         try:
-            if file_digests(path, (algo,))[algo] == digest.lower():
-                return path
+            copy, digests = staging.copy(path, name, tuple(algorithms) + (algo,))
         except (IOError, OSError):
             return None
+        if digests[algo] == digest.lower():
+            return copy, digests
+        staging.discard(copy)
         if self.writable:
             try:
                 os.unlink(path)  # damaged: download anew

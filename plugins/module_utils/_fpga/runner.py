@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
-"""fpga_program's body and its ARGSPEC. The flow: source -> identity -> decide -> (check mode
-stops) -> lock -> decide again -> tool -> re-discover -> verify. run(module) returns the
+"""fpga_program's body and its ARGSPEC. The flow: source (a private copy, hashed as it is
+copied) -> identity -> decide -> (check mode stops) -> lock -> decide again -> tool (given that
+copy) -> re-discover -> verify. run(module) returns the
 result, or raises ModuleFailure with what was done so far (what was flashed, the tool's
 output, the lock wait, ...): every exit says what the device reports now.
 """
@@ -87,7 +88,7 @@ def _bitstream_summary(info, source):
         if key in source:
             out[key] = source[key]
     if source["origin"] == "file":
-        out["path"] = source["path"]
+        out["path"] = source["src"]
     return out
 
 
@@ -228,14 +229,15 @@ class Runner(object):
             cache = BitstreamCache(p["cache_dir"] if p["cache"] else None,
                                    writable=not self.module.check_mode)
             self.source = resolve(p, self.module.tmpdir, self.glance_client, cache)
-            info = identify(self.source["path"])
+            info = identify(self.source["path"])  # the private copy: what the tool gets
         except SourceError as exc:
             raise ModuleFailure(str(exc))
         except BitstreamError as exc:
             raise ModuleFailure("src: %s is not a usable bitstream: %s"
-                                % (self.source["path"], exc))
+                                % (self.source.get("src", self.source["path"]), exc))
         except (IOError, OSError) as exc:
-            raise ModuleFailure("src: cannot read %s: %s" % (self.source["path"], exc))
+            raise ModuleFailure("src: cannot read %s: %s"
+                                % (self.source.get("src", self.source["path"]), exc))
         self.result["bitstream"] = _bitstream_summary(info, self.source)
         plan = self._decide(_records(p["sysfs_root"]), info)
         self._publish(plan)

@@ -7,8 +7,9 @@
 OpenStack Glance image (by id, or by Cyborg's ``accel:function_id`` /
 ``accel:bitstream_id`` image properties).
 
-Every source ends as a local file whose checksum was verified before the device is looked
-at. The Glance calls and options are the shared OpenStack backend's
+Every source ends as a private copy (_fpga/staging.py) whose checksum was computed from its
+own bytes before the device is looked at; that copy, never the original, reaches the tool.
+The Glance calls and options are the shared OpenStack backend's
 (module_utils/_openstack/glance.py, authenticated by _openstack/auth.py: clouds.yaml, auth,
 OS_* ...), or a fixed ``image_endpoint`` + ``token``.
 """
@@ -25,6 +26,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream i
     ChecksumError, file_digests, parse_checksum, verify_checksum)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.cache import (
     BitstreamCache)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.staging import Staging
 from ansible_collections.openaccel.cyborg.plugins.module_utils._openstack.glance import (
     CYBORG_PROPERTIES, GlanceClient, GlanceError, save_response, url_kwargs)
 
@@ -33,18 +35,30 @@ class SourceError(Exception):
     """The bitstream could not be obtained or verified; nothing touched the device."""
 
 
-def _verify(path, checksum, option, what):
+def _checksum_algos(params):
+    if not params.get("checksum"):
+        return ()
     try:
-        return verify_checksum(path, checksum, option)
+        return (parse_checksum(params["checksum"])[0],)
     except ChecksumError as exc:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+        raise SourceError(str(exc))
+
+
+def _verify(staging, path, digests, checksum, what):
+    """Check the private copy's digests (from its copied bytes) against ``checksum``."""
+    try:
+        verify_checksum(path, checksum, "checksum", digests=digests)
+    except ChecksumError as exc:
+        staging.discard(path)
         raise SourceError("%s: %s" % (what, exc))
 
 
-def _from_glance(params, tmpdir, cache, client=None):
+def _downloaded(path, algorithms):
+    """Digests of a download written by this run into its private directory."""
+    return file_digests(path, tuple(algorithms) + ("sha256",))
+
+
+def _from_glance(params, staging, cache, client=None):
     try:
         client = client or GlanceClient(params)
         image = client.find(params["glance"])
@@ -59,52 +73,58 @@ def _from_glance(params, tmpdir, cache, client=None):
     algo, value = image.get("os_hash_algo"), image.get("os_hash_value")
     if algo not in ("sha256", "sha384", "sha512") or not value:
         algo = value = None  # nothing to key a cache entry by: always downloaded
-    cached = cache.lookup(algo, value)
+    algos = _checksum_algos(params) + ((algo,) if algo else ())
+    name = "glance-%s.bin" % image_id
+    cached = cache.lookup(algo, value, staging, name, algos)
     if cached:
+        path, digests = cached
         if params.get("checksum"):
-            _verify(cached, params["checksum"], "checksum", "glance image %s" % image_id)
-        return dict(found, path=cached, cached=True)
-    dest = os.path.join(tmpdir, "glance-%s.bin" % image_id)
+            _verify(staging, path, digests, params["checksum"], "glance image %s" % image_id)
+        return dict(found, path=path, digests=digests, cached=True)
+    dest = staging.path(name)
     try:
         client.download(image_id, dest)
     except GlanceError as exc:
+        staging.discard(dest)
         raise SourceError(str(exc))
+    digests = _downloaded(dest, algos)
     if algo:
-        actual = file_digests(dest, (algo,))[algo]
+        actual = digests[algo]
         if actual != value:
-            os.unlink(dest)
+            staging.discard(dest)
             raise SourceError("glance: image %s downloads with %s %s but Glance recorded %s; "
                               "nothing touched the device" % (image_id, algo, actual, value))
     if params.get("checksum"):
-        _verify(dest, params["checksum"], "checksum", "glance image %s" % image_id)
+        _verify(staging, dest, digests, params["checksum"], "glance image %s" % image_id)
     cache.store(dest, algo, value)
-    return dict(found, path=dest, cached=False)
+    return dict(found, path=dest, digests=digests, cached=False)
 
 
-def _from_url(params, tmpdir, cache):
+def _from_url(params, staging, cache):
     url = params["url"]
     if not params.get("checksum"):
         raise SourceError("checksum: required with url (sha256:<hex> or sha512:<hex>), so a "
                           "corrupt or substituted download never reaches the device")
-    try:
-        parse_checksum(params["checksum"])
-    except ChecksumError as exc:
-        raise SourceError(str(exc))
-    algo, digest = parse_checksum(params["checksum"])
+    algo, digest = _checksum_algos(params)[0], parse_checksum(params["checksum"])[1]
     shown = _without_credentials(url)
-    cached = cache.lookup(algo, digest)
+    name = os.path.basename(url.split("?", 1)[0]) or "bitstream.bin"
+    cached = cache.lookup(algo, digest, staging, name)
     if cached:
-        return {"path": cached, "origin": "url", "url": shown, "cached": True}
-    dest = os.path.join(tmpdir, os.path.basename(url.split("?", 1)[0]) or "bitstream.bin")
+        path, digests = cached
+        return {"path": path, "digests": digests, "origin": "url", "url": shown, "cached": True}
+    dest = staging.path(name)
     try:
         save_response(open_url(url, **url_kwargs(params)), dest)
     except SourceError:
+        staging.discard(dest)
         raise
     except Exception as exc:
+        staging.discard(dest)
         raise SourceError("url: cannot download %s: %s" % (_without_credentials(url), exc))
-    _verify(dest, params["checksum"], "checksum", "url %s" % shown)
+    digests = _downloaded(dest, (algo,))
+    _verify(staging, dest, digests, params["checksum"], "url %s" % shown)
     cache.store(dest, algo, digest)
-    return {"path": dest, "origin": "url", "url": shown, "cached": False}
+    return {"path": dest, "digests": digests, "origin": "url", "url": shown, "cached": False}
 
 
 def _without_credentials(url):
@@ -115,40 +135,55 @@ def _without_credentials(url):
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
-def _from_file(params):
+def _from_file(params, staging):
     path = params["src"]
     if not os.path.isfile(path):
         raise SourceError("src: %s is not a file on the target host" % path)
     if not os.access(path, os.R_OK):
         raise SourceError("src: %s is not readable (run with become: true?)" % path)
+    algos = _checksum_algos(params)
+    try:
+        copy, digests = staging.copy(path, path, algos)
+    except (IOError, OSError) as exc:
+        raise SourceError("src: cannot read %s: %s" % (path, exc.strerror or exc))
     if params.get("checksum"):
         try:
-            verify_checksum(path, params["checksum"])
+            verify_checksum(path, params["checksum"], digests=digests)
         except ChecksumError as exc:
+            staging.discard(copy)
             raise SourceError(str(exc))
-    return {"path": path, "origin": "file"}
+    return {"path": copy, "digests": digests, "src": path, "origin": "file"}
 
 
 def resolve(params, tmpdir, glance_client=None, cache=None):
-    """Local, verified copy of the bitstream: {path, origin, sha256, ...}; downloads come
-    from ``cache`` (a BitstreamCache) when it holds them."""
+    """A verified private copy of the bitstream (_fpga/staging.py): {path (the copy), origin,
+    sha256, staging, src (a file source's own path), ...}; downloads come from ``cache`` (a
+    BitstreamCache) when it holds them. Every digest is the copy's: the bytes later parsed and
+    handed to the tool are the bytes that were checked."""
     cache = cache or BitstreamCache(None)
-    if params.get("src"):
-        source = _from_file(params)
-    elif params.get("url"):
-        source = _from_url(params, tmpdir, cache)
-    elif params.get("glance"):
-        source = _from_glance(params, tmpdir, cache, glance_client)
-    else:
-        raise SourceError("one of src, url or glance is required")
-    source["sha256"] = file_digests(source["path"])["sha256"]
+    try:
+        staging = Staging(tmpdir)
+    except (IOError, OSError) as exc:
+        raise SourceError("cannot create a private directory for the bitstream below %s: %s"
+                          % (tmpdir, exc.strerror or exc))
+    try:
+        if params.get("src"):
+            source = _from_file(params, staging)
+        elif params.get("url"):
+            source = _from_url(params, staging, cache)
+        elif params.get("glance"):
+            source = _from_glance(params, staging, cache, glance_client)
+        else:
+            raise SourceError("one of src, url or glance is required")
+    except BaseException:
+        staging.remove()
+        raise
+    source["sha256"] = source.pop("digests")["sha256"]
+    source["staging"] = staging
     return source
 
 
-def cleanup(source, tmpdir):
-    """Remove a downloaded copy (never a user's src file)."""
-    if source and source.get("origin") != "file" and source["path"].startswith(tmpdir):
-        try:
-            os.unlink(source["path"])
-        except OSError:
-            pass
+def cleanup(source, tmpdir=None):
+    """Remove the run's private copy (never a user's src file, never a cache entry)."""
+    if source and source.get("staging") is not None:
+        source["staging"].remove()

@@ -23,6 +23,7 @@ import subprocess
 import time
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_copy
+from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.bitstream import file_digests
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
 
@@ -107,7 +108,8 @@ def manager_dir(sysfs_root, address, manager):
 
 
 def fpga_manager_load(sysfs_root, address, manager, path, sha256, firmware_dir):
-    """Copy the image below firmware_dir and ask the manager to load it through its
+    """Copy the image (the run's private copy, of digest ``sha256``) below firmware_dir,
+    check the copy's digest, and ask the manager to load it through its
     ``firmware`` attribute (offered by vendor kernels: Xilinx/AMD, Intel SoC FPGA).
 
     Returns {firmware, state}. Raises ToolError naming the missing piece.
@@ -121,11 +123,16 @@ def fpga_manager_load(sysfs_root, address, manager, path, sha256, firmware_dir):
     name = "openaccel-%s.bin" % sha256[:16]
     dest = os.path.join(firmware_dir, name)
     try:
-        if os.path.abspath(path) != os.path.abspath(dest):
-            atomic_copy(path, dest, mode=0o644, dir_mode=0o755)
+        atomic_copy(path, dest, mode=0o644, dir_mode=0o755)
+        # the kernel reads the file by name: check the bytes it will read, right before
+        actual = file_digests(dest)["sha256"]
     except (IOError, OSError) as exc:
         raise ToolError("firmware_dir: cannot copy the image to %s: %s"
                         % (dest, exc.strerror or exc))
+    if actual != sha256:
+        raise ToolError("firmware_dir: %s changed after it was written (sha256 %s, expected "
+                        "%s); the image was not loaded. Check what else writes to %s"
+                        % (dest, actual, sha256, firmware_dir))
     writer = SysfsWriter(sysfs_root)
     try:
         writer.write_at(attr, name)

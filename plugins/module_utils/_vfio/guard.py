@@ -5,8 +5,14 @@
 # Do not use this from other collections or standalone plugins/modules!
 """Which PCI functions the host itself needs: never unbind them.
 
-* block devices behind mounted filesystems and active swap (``<proc>/mounts``,
-  ``<proc>/swaps``), through partitions and device-mapper/md ``slaves``;
+* block devices behind mounted filesystems and active swap (``<proc>/self/mountinfo``'s
+  major:minor, else ``<proc>/mounts``; ``<proc>/swaps``), through partitions and
+  device-mapper/md ``slaves``, and through native NVMe multipath: a namespace head lives
+  under ``devices/virtual/nvme-subsystem/nvme-subsysN``, so every controller linked from
+  that subsystem (``nvme-subsysN/nvmeM -> .../<pci function>/nvme/nvmeM``) is protected;
+* the console: the boot VGA device (``boot_vga`` = 1) and every function carrying a
+  framebuffer (``class/graphics/fbN/device``) while fbcon is bound to a virtual console
+  (``class/vtconsole/vtconN``: bind = 1, name "... frame buffer device");
 * the NICs carrying a default route (``<proc>/net/route``, ``<proc>/net/ipv6_route``),
   through bonds, bridges and VLANs (``lower_*`` links);
 * every PCI function on the sysfs path of those (bridges above them), and the PF of a
@@ -76,14 +82,47 @@ class HostGuard(object):
                 return os.path.basename(os.path.realpath(link))
         return None
 
+    def _by_devnum(self, majmin):
+        """Kernel name of the block device ``MAJ:MIN`` (``dev/block/MAJ:MIN``), or None."""
+        link = self.sysfs.path("dev", "block", majmin)
+        if not re.match(r"^\d+:\d+$", majmin or "") or not os.path.exists(link):
+            return None
+        return os.path.basename(os.path.realpath(link))
+
+    @staticmethod
+    def _nvme_subsystem(path):
+        """The ``.../nvme-subsystem/nvme-subsysN`` directory above a multipath namespace head
+        (or its partition), or None."""
+        parts = path.split("/")
+        for index in range(len(parts) - 1, 0, -1):
+            if parts[index - 1] == "nvme-subsystem" and parts[index].startswith("nvme-subsys"):
+                return "/".join(parts[:index + 1])
+        return None
+
+    def _nvme_paths(self, path):
+        """PCI functions of every controller of the NVMe subsystem holding ``path``: the
+        subsystem's ``nvmeN`` controller links and the head's ``multipath/`` path links."""
+        subsystem = self._nvme_subsystem(path)
+        if not subsystem:
+            return []
+        found = []
+        for entry in self.sysfs.listdir_at(subsystem):
+            if re.match(r"^nvme\d+$", entry):
+                found += pci_path_addresses(os.path.join(subsystem, entry))
+        head = path if os.path.exists(path + "/multipath") else os.path.dirname(path)
+        for entry in self.sysfs.listdir_at(head + "/multipath"):
+            found += pci_path_addresses(os.path.join(head, "multipath", entry))
+        return found
+
     def block_functions(self, name, seen=None):
-        """PCI functions under block device ``name`` (following dm/md slaves)."""
+        """PCI functions under block device ``name`` (following dm/md slaves and NVMe
+        multipath subsystems to all their controllers)."""
         seen = set() if seen is None else seen
         if name in seen:
             return []
         seen.add(name)
         path = os.path.realpath(self.sysfs.path("class", "block", name))
-        found = pci_path_addresses(path)
+        found = pci_path_addresses(path) + self._nvme_paths(path)
         slaves = self.sysfs.listdir_at(path + "/slaves")
         if not slaves and os.path.exists(path + "/partition"):
             slaves = self.sysfs.listdir_at(os.path.dirname(path) + "/slaves")
@@ -91,14 +130,34 @@ class HostGuard(object):
             found += self.block_functions(slave, seen)
         return found
 
-    def _mount_reasons(self):
-        reasons = {}
+    def _mounts(self):
+        """[(source, mountpoint, fstype, kernel block name or None)]: from mountinfo (its
+        major:minor names the device even for /dev/root), else from mounts."""
+        out = []
+        info = _lines(os.path.join(self.proc, "self", "mountinfo"))
+        for line in info:
+            fields = line.split()
+            if "-" not in fields[6:] or len(fields) < 5:
+                continue
+            rest = fields[fields.index("-", 6) + 1:]
+            if len(rest) < 2:
+                continue
+            source, mountpoint = _unescape(rest[1]), _unescape(fields[4])
+            name = self._by_devnum(fields[2]) or self._block_name(source, mountpoint)
+            out.append((source, mountpoint, rest[0], name))
+        if info:
+            return out
         for line in _lines(os.path.join(self.proc, "mounts")):
             fields = line.split()
             if len(fields) < 3:
                 continue
-            source, mountpoint, fstype = _unescape(fields[0]), _unescape(fields[1]), fields[2]
-            name = self._block_name(source, mountpoint)
+            source, mountpoint = _unescape(fields[0]), _unescape(fields[1])
+            out.append((source, mountpoint, fields[2], self._block_name(source, mountpoint)))
+        return out
+
+    def _mount_reasons(self):
+        reasons = {}
+        for _source, mountpoint, fstype, name in self._mounts():
             if name:
                 why = "backs the mounted filesystem %s (%s on %s)" % (mountpoint, fstype, name)
                 for address in self.block_functions(name):
@@ -139,10 +198,58 @@ class HostGuard(object):
                 found += self.net_functions(entry[len("lower_"):], seen)
         return found
 
+    # -- console ------------------------------------------------------------------------------
+    def _fbcon(self):
+        """(known, [vtconN bound to fbcon]); known is False without class/vtconsole."""
+        entries = [e for e in self.sysfs.listdir("class", "vtconsole") if e.startswith("vtcon")]
+        bound = [e for e in sorted(entries)
+                 if self.sysfs.read_optional("class", "vtconsole", e, "bind") == "1"
+                 and "frame buffer" in (self.sysfs.read_optional(
+                     "class", "vtconsole", e, "name") or "")]
+        return bool(entries), bound
+
+    def console_reasons(self):
+        """{address: reason} of the boot VGA device and of the functions whose framebuffer
+        carries the console (and the bridges above them)."""
+        reasons = {}
+        for address in sorted(self.sysfs.listdir("bus", "pci", "devices")):
+            if self.sysfs.read_optional("bus", "pci", "devices", address, "boot_vga") == "1":
+                why = ("is the boot VGA device (boot_vga=1): the host's firmware console and "
+                       "display; leave it to the host (pass through another GPU, or make "
+                       "another device the primary display in the firmware setup)")
+                for found in pci_path_addresses(self.sysfs.device_path(address)):
+                    reasons.setdefault(found, why if found == address else
+                                       "is a bridge above the boot VGA device %s" % address)
+        known, bound = self._fbcon()
+        if known and not bound:
+            return reasons  # fbcon released: a framebuffer alone is not the console
+        for fb in sorted(self.sysfs.listdir("class", "graphics")):
+            device = self.sysfs.path("class", "graphics", fb, "device")
+            if not re.match(r"^fb\d+$", fb) or not os.path.exists(device):
+                continue
+            addresses = pci_path_addresses(device)
+            if not addresses:
+                continue
+            address = addresses[-1]
+            driver = self.sysfs.link_name_at(self.sysfs.device_path(address) + "/driver")
+            if bound:
+                why = ("is the host's console: fbcon (%s) draws on its framebuffer %s (driver "
+                       "%s); release the console first (echo 0 > /sys/class/vtconsole/%s/bind)"
+                       % (", ".join(bound), fb, driver or "none", bound[0]))
+            else:
+                why = ("is the host's console: its framebuffer %s (driver %s) may carry the "
+                       "framebuffer console" % (fb, driver or "none"))
+            for found in addresses:
+                reasons.setdefault(found, why if found == address else
+                                   "is a bridge above the console device %s" % address)
+        return reasons
+
     # -- together -----------------------------------------------------------------------------
     def protected(self):
         """{address: reason} of the functions the host needs."""
         reasons = self._mount_reasons()
+        for address, why in self.console_reasons().items():
+            reasons.setdefault(address, why)
         for ifname in self.default_route_interfaces():
             for address in self.net_functions(ifname):
                 reasons.setdefault(address, "carries the default route (interface %s)" % ifname)

@@ -161,3 +161,64 @@ def test_not_a_bitstream_and_missing_src(dfl):
     assert code != 0 and "not a usable bitstream" in res["msg"] and "not valid JSON" in res["msg"]
     code, res = dfl.module({"device": PF, "src": str(dfl.tmp / "nope.gbs")})
     assert code != 0 and res["msg"].startswith("src: ") and dfl.calls() == []
+
+
+# -- the file flashed is the file verified ------------------------------------------------
+# The run checks the bitstream, then may wait up to lock_timeout for the card lock: replacing
+# the user's file meanwhile must not change what the tool programs (or what is reported).
+# (test_fpga_sources.py does the same to a cache entry of a URL or Glance image.)
+
+def _hex(data):
+    return fx.sha256(data)[len("sha256:"):]
+
+
+def test_replacing_src_while_waiting_for_the_lock_flashes_the_verified_bytes(dfl):
+    # the same AFU id (so verification by id alone cannot tell them apart), another payload
+    good, evil = fx.gbs_bytes(rbf_size=512), fx.gbs_bytes(rbf_size=4096)
+    assert good != evil
+    env = dfl.tee_tools()
+    for in_place in (False, True):
+        path = dfl.file("swap-%d.gbs" % int(in_place), good)
+        code, res = dfl.swap_while_waiting(
+            {"device": PF, "src": path, "checksum": fx.sha256(good)}, path, evil,
+            env=env, in_place=in_place)
+        assert code == 0 and res["changed"] and res["verified"], res
+        assert dfl.received()[-1] == _hex(good), "the tool was handed the replaced file"
+        assert res["bitstream"]["sha256"] == _hex(good) and res["bitstream"]["path"] == path
+        copy = res["tool_result"]["argv"][-1]
+        assert copy != path and not os.path.exists(copy)  # a private copy, removed afterwards
+        dfl.unload_afu(PF)
+    assert len(dfl.received()) == 2
+
+
+def test_replacing_a_flash_image_while_waiting_flashes_the_verified_bytes(xrt):
+    shell = dict(shell=True, logic_uuid="0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9",
+                 interface_uuid="862c7020-a250-293e-32d3-f31e7d1ba4ad")
+    good = fx.xclbin_bytes("3f8c1b2a-9e47-4d21-8a55-0c6b7e9d1f30", **shell)
+    evil = fx.xclbin_bytes("3f8c1b2a-9e47-4d21-8a55-0c6b7e9d1f30", bitstream_size=1024, **shell)
+    path = xrt.file("base.xsabin", good)
+    code, res = xrt.swap_while_waiting(
+        {"device": "0000:17:00.0", "src": path, "allow_base_flash": True}, path, evil,
+        env=xrt.tee_tools(), card="0000:17:00")
+    assert code == 0 and res["changed"] and res["reboot_required"] and res["tool"] == "xbmgmt"
+    assert xrt.received() == [_hex(good)], "xbmgmt was handed the replaced file"
+    assert res["bitstream"]["sha256"] == _hex(good)
+
+
+def test_replacing_src_while_waiting_loads_the_verified_bytes_via_fpga_manager(dfl):
+    import shutil
+    pf = os.path.join(dfl.sysfs, "bus", "pci", "devices", PF)
+    shutil.rmtree(os.path.join(os.path.realpath(pf), "fpga_region"))
+    with open(os.path.join(pf, "fpga_manager", "fpga0", "firmware"), "w") as handle:
+        handle.write("\n")
+    good = b"\xff" * 32 + b"\xaa\x99\x55\x66" + b"\x00" * 200
+    evil = b"\xff" * 32 + b"\xaa\x99\x55\x66" + b"\x01" * 200
+    path = dfl.file("design.bin", good)
+    fw = str(dfl.tmp / "firmware")
+    code, res = dfl.swap_while_waiting({"device": PF, "src": path, "firmware_dir": fw},
+                                       path, evil)
+    assert code == 0 and res["changed"] and res["verified"] and res["tool"] == "fpga_manager"
+    name = dfl.attr(PF, "fpga_manager", "fpga0", "firmware")
+    with open(os.path.join(fw, name), "rb") as handle:
+        assert handle.read() == good, "the firmware copy holds the replaced file"
+    assert res["bitstream"]["sha256"] == _hex(good)

@@ -6,6 +6,7 @@ import json
 import os
 
 from tests.fixtures import bitstreams as fx
+from tests.integration.fpga.conftest import PrivateCopyOf
 
 XCLBIN_UUID = "3f8c1b2a-9e47-4d21-8a55-0c6b7e9d1f30"
 
@@ -40,7 +41,8 @@ def test_dfl_four_runs(dfl, gbs):
     assert "tool_result" not in check1  # check mode ran nothing
     assert apply1["verified"] and apply1["loaded_id_after"] == afu
     assert apply1["tool_result"]["argv"][1:] == ["--segment", "0x0000", "--bus", "0x3b",
-                                                 "--device", "0x00", "--function", "0x0", path]
+                                                 "--device", "0x00", "--function", "0x0",
+                                                 PrivateCopyOf(path)]
     assert check2["action"] == apply2["action"] == "none"
     assert apply2["loaded_id_before"] == apply2["loaded_id_after"] == afu
     assert [c["tool"] for c in dfl.calls("programmed")] == ["fpgaconf"]
@@ -52,7 +54,7 @@ def test_xrt_four_runs_naming_the_management_function(xrt):
     check1, apply1, _check2, apply2 = four_runs(xrt, {"device": "0000:17:00.0", "src": path})
     assert check1["target"] == "0000:17:00.1" and check1["tool"] == "xbutil"
     assert apply1["tool_result"]["argv"][1:] == ["program", "--device", "0000:17:00.1",
-                                                 "--user", path]
+                                                 "--user", PrivateCopyOf(path)]
     assert apply1["diff"]["after"]["xclbin_uuid"] == XCLBIN_UUID.replace("-", "")
     assert apply2["loaded_id_after"] == XCLBIN_UUID.replace("-", "")
     assert xrt.read("0000:17:00.1", "xclbinuuid") == XCLBIN_UUID
@@ -71,7 +73,7 @@ def test_xrt_shell_flash_needs_permission_then_waits_for_reboot(xrt):
     code, res = xrt.module(args)
     assert code == 0 and res["changed"] and res["reboot_required"] and not res["verified"]
     assert res["tool_result"]["argv"][1:] == ["program", "--device", "0000:17:00.0", "--base",
-                                              "--image", shell, "--force"]
+                                              "--image", PrivateCopyOf(shell), "--force"]
     assert res["loaded_id_after"] == res["loaded_id_before"] == "15fb8da1f552a9f923de6dc54aa8968f"
     for check in (True, False):  # flashed since this boot: no change, still pending
         code, res = xrt.module(args, check=check)
@@ -97,7 +99,8 @@ def test_dfl_fim_update_uses_fpgasupdate_only_for_kind_fim(dfl):
     args = {"device": "0000:3b:00.0", "src": image, "kind": "fim", "expected_id": "0x50200aa"}
     code, res = dfl.module(args)
     assert code == 0 and res["changed"] and res["reboot_required"] and res["tool"] == "fpgasupdate"
-    assert res["tool_result"]["argv"][1:] == ["--log-level", "info", image, "0000:3b:00.0"]
+    assert res["tool_result"]["argv"][1:] == ["--log-level", "info", PrivateCopyOf(image),
+                                              "0000:3b:00.0"]
     code, res = dfl.module(args)
     assert code == 0 and not res["changed"] and res["action"] == "pending"
     code, res = dfl.module(dict(args, expected_id="0x4010002183c88a9"))

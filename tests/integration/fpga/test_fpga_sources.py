@@ -171,3 +171,31 @@ def test_url_download_is_cached_by_digest(dfl, server):
         assert downloads() == 3 and handle.read() == data  # downloaded anew, entry replaced
     code, res = dfl.module(dict(args, cache=False))
     assert code == 0 and res["bitstream"]["cached"] is False and downloads() == 4
+
+
+def _hex(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_cache_entry_replaced_while_waiting_for_the_lock_is_not_flashed(dfl, server):
+    """A cache hit is copied (and hashed while copied) before the run waits for the card
+    lock: rewriting the shared cache entry meanwhile does not reach the tool."""
+    good, evil = fx.gbs_bytes(rbf_size=512), fx.gbs_bytes(rbf_size=2048)  # same AFU id
+    server.files["nlb0.gbs"] = good
+    add_image(server, "bf3e0c1e-5a52-4a0e-9d8a-4f5f3c1d2b15", good)
+    env = dfl.tee_tools()
+    url_args = {"device": PF, "url": server.url + "/files/nlb0.gbs", "checksum": fx.sha256(good)}
+    glance = glance_args(server, image_id="bf3e0c1e-5a52-4a0e-9d8a-4f5f3c1d2b15")
+    entries = (fx.sha256(good).replace(":", "-"),
+               "sha512-" + hashlib.sha512(good).hexdigest())
+    for args, entry in zip((url_args, glance), entries):
+        code, res = dfl.module(args, env=env)  # downloads, programs, fills the cache
+        assert code == 0 and res["changed"] and res["bitstream"]["cached"] is False
+        dfl.unload_afu(PF)
+        code, res = dfl.swap_while_waiting(args, os.path.join(dfl.cache_dir, entry), evil,
+                                           env=env, in_place=True)
+        assert code == 0 and res["changed"] and res["verified"], res
+        assert res["bitstream"]["cached"] is True and res["bitstream"]["sha256"] == _hex(good)
+        assert dfl.received()[-1] == _hex(good), "the tool was handed the rewritten entry"
+        dfl.unload_afu(PF)
+    assert dfl.received() == [_hex(good)] * 4

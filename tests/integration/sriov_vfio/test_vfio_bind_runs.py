@@ -86,6 +86,53 @@ def test_device_backing_a_mounted_filesystem_is_never_unbound(tmp_path, kernel):
     assert tree.driver_of(root, "0000:01:00.0") == "nvme" and sim.log == []
 
 
+def test_second_controller_of_a_multipath_root_nvme_is_never_unbound(tmp_path, kernel):
+    """Native NVMe multipath: / is on the subsystem's namespace head (devices/virtual/...),
+    found through mountinfo's major:minor; neither controller's function is unbound."""
+    root = str(tmp_path / "big-host-sys")
+    build("big_host").write(root)
+    tree.add_nvme_multipath(root, 8, {"0000:e1:00.0": 8, "0000:e2:00.0": 9}, devnum=(259, 4),
+                            partitions=["nvme8n1p1", "nvme8n1p2"])
+    proc = str(tmp_path / "proc")
+    tree.write_proc(proc, mountinfo=tree.mountinfo_line(1, "259:6", "/", "ext4", "/dev/root"))
+    sim = kernel(root)
+    for address in ("0000:e2:00.0", "0000:e1:00.0"):
+        for flags in (["--check"], []):
+            rc, result = run_module("vfio_bind", {"devices": [address], "sysfs_root": root,
+                                                  "proc_root": proc}, *flags)
+            assert rc != 0 and not result["changed"], result
+            assert ("refusing to unbind %s from nvme: it backs the mounted filesystem / "
+                    "(ext4 on nvme8n1p2)" % address) in result["msg"]
+    assert tree.driver_of(root, "0000:e2:00.0") == "nvme" and sim.log == []
+
+
+def test_console_display_is_never_unbound(tmp_path, kernel):
+    """The boot VGA device (the NFD snapshot's ASPEED, boot_vga 1), and a display whose
+    framebuffer fbcon is bound to."""
+    root = str(tmp_path / "qat-sys")
+    build("qat_c62x").write(root)
+    proc = str(tmp_path / "proc")
+    tree.write_proc(proc)
+    sim = kernel(root)
+    args = {"devices": ["0000:02:00.0"], "sysfs_root": root, "proc_root": proc}
+    for flags in (["--check"], []):
+        rc, result = run_module("vfio_bind", args, *flags)
+        assert rc != 0 and not result["changed"], result
+        assert ("refusing to unbind 0000:02:00.0 from ast: it is the boot VGA device "
+                "(boot_vga=1)") in result["msg"]
+    with open(os.path.join(root, "bus", "pci", "devices", "0000:02:00.0", "boot_vga"), "w") as f:
+        f.write("0\n")
+    tree.add_framebuffer(root, "0000:02:00.0", 0)
+    tree.add_vtconsoles(root, fbcon_bound=True)
+    for flags in (["--check"], []):
+        rc, result = run_module("vfio_bind", args, *flags)
+        assert rc != 0 and not result["changed"], result
+        assert ("refusing to unbind 0000:02:00.0 from ast: it is the host's console: fbcon "
+                "(vtcon1) draws on its framebuffer fb0") in result["msg"]
+        assert "echo 0 > /sys/class/vtconsole/vtcon1/bind" in result["msg"]
+    assert tree.driver_of(root, "0000:02:00.0") == "ast" and sim.log == []
+
+
 def test_default_route_nic_is_never_unbound(e810, tmp_path, kernel):
     tree.add_net_device(e810, "0000:01:00.2", "eno3")
     tree.add_virtual_net_device(e810, "bond0", ["eno3"])

@@ -1,5 +1,6 @@
 """Unit tests: fpga_program's lock, staged-state record, tool command lines and runner,
 device-user detection, and the module's documentation vs argument spec."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -135,13 +136,19 @@ def test_fpga_manager_without_firmware_attribute_is_refused(tmp_path):
     (mgr / "state").write_text("operating\n")
     image = tmp_path / "img.bin"
     image.write_bytes(b"\x00" * 32)
+    digest = hashlib.sha256(image.read_bytes()).hexdigest()
     with pytest.raises(tools.ToolError, match="no 'firmware' attribute"):
-        tools.fpga_manager_load(str(tmp_path), "0000:01:00.0", "fpga0", str(image), "ab" * 32,
+        tools.fpga_manager_load(str(tmp_path), "0000:01:00.0", "fpga0", str(image), digest,
                                 str(tmp_path / "fw"))
     (mgr / "firmware").write_text("")
+    # the copy below firmware_dir must hold the bytes that were verified, or nothing loads
+    with pytest.raises(tools.ToolError, match="changed after it was written .* not loaded"):
+        tools.fpga_manager_load(str(tmp_path), "0000:01:00.0", "fpga0", str(image), "ab" * 32,
+                                str(tmp_path / "fw"))
+    assert (mgr / "firmware").read_text() == ""
     out = tools.fpga_manager_load(str(tmp_path), "0000:01:00.0", "fpga0", str(image),
-                                  "ab" * 32, str(tmp_path / "fw"))
-    assert out == {"firmware": "openaccel-abababababababab.bin", "state": "operating"}
+                                  digest, str(tmp_path / "fw"))
+    assert out == {"firmware": "openaccel-%s.bin" % digest[:16], "state": "operating"}
     assert (tmp_path / "fw" / out["firmware"]).read_bytes() == image.read_bytes()
     assert (mgr / "firmware").read_text() == out["firmware"]
 
