@@ -57,8 +57,8 @@ AUTH_ARG_SPEC = dict(
     no_proxy=dict(type="str", fallback=(env_fallback, ["K8S_AUTH_NO_PROXY"])),
 )
 # The auth options with their constraints, to merge into a module's ArgumentSpec.
-AUTH_ARGSPEC = ArgumentSpec(AUTH_ARG_SPEC, required_together=[("client_cert", "client_key"),
-                                                               ("username", "password")])
+AUTH_ARGSPEC = ArgumentSpec(
+    AUTH_ARG_SPEC, required_together=[("client_cert", "client_key"), ("username", "password")])
 
 
 class K8sError(Exception):

@@ -54,8 +54,7 @@ def save_response(response, dest):
 
 def _chunks(response):
     if hasattr(response, "iter_content"):
-        for chunk in response.iter_content(CHUNK):
-            yield chunk
+        yield from response.iter_content(CHUNK)
         return
     while True:
         chunk = response.read(CHUNK)

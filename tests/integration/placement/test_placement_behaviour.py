@@ -127,8 +127,8 @@ def _candidates(api, root, *groups):
     return [sorted(ar["allocations"]) for ar in body["allocation_requests"]]
 
 
-def test_fpga_region_and_function_ids_reach_a_device_profile_either_way(placement, api, node,
-                                                                       devices):
+def test_fpga_region_and_function_ids_reach_a_device_profile_either_way(
+        placement, api, node, devices):
     records = _d5005(devices)
     region = "CUSTOM_FPGA_REGION_INTEL_9346116DA52D5CA8B06AA9A389EF7C8D"
     afu = "CUSTOM_FPGA_FUNCTION_ID_INTEL_8568AB4E6BA54616BB652A578330A8EB"

@@ -189,10 +189,10 @@ def _nova_pci_provider(api, root_uuid, name):
     status, rp = api.call("POST", "/resource_providers", {
         "name": name, "parent_provider_uuid": root_uuid})
     assert status == 200, rp
-    status, _ = api.call("PUT", "/resource_providers/%s/traits" % rp["uuid"], {
+    status, _body = api.call("PUT", "/resource_providers/%s/traits" % rp["uuid"], {
         "resource_provider_generation": 0, "traits": ["COMPUTE_MANAGED_PCI_DEVICE"]})
     assert status == 200
-    status, _ = api.call("PUT", "/resource_providers/%s/inventories" % rp["uuid"], {
+    status, _body = api.call("PUT", "/resource_providers/%s/inventories" % rp["uuid"], {
         "resource_provider_generation": 1, "inventories": {"PGPU": {"total": 1, "max_unit": 1}}})
     assert status == 200
     return rp
@@ -261,7 +261,7 @@ def test_stranger_holding_our_uuid_still_fails_clearly(placement, api, node, dev
         provider_uuid)
     name = node + "_" + devices[0]["address"]
     # the same UUID under another name, outside the tree: not ours to converge
-    status, _ = api.call("POST", "/resource_providers", {
+    status, _body = api.call("POST", "/resource_providers", {
         "name": "stranger-" + node, "uuid": provider_uuid(name)})
     assert status == 200
     res = run_module(_args(placement.url, node, devices[:1]))

@@ -17,8 +17,7 @@ def _tasks(items):
     for task in items or []:
         yield task
         for key in ("block", "rescue", "always"):
-            for sub in _tasks(task.get(key)):
-                yield sub
+            yield from _tasks(task.get(key))
 
 
 def _role_tasks():
@@ -77,8 +76,8 @@ def test_the_work_lists_the_role_loops_over_are_those_validate_spec_returns():
 
 
 def test_table_order_and_derived_names():
-    assert [s.name for s in stages.STAGES] == ["drivers", "configure", "flash", "rediscover",
-                                              "placement", "kubernetes"]
+    assert [s.name for s in stages.STAGES] == [
+        "drivers", "configure", "flash", "rediscover", "placement", "kubernetes"]
     assert stages.RESULT_STEPS == ("sriov", "vfio", "native", "mig", "flash", "placement",
                                    "kubernetes")
     assert stages.DEVICE_STEPS == ("sriov", "vfio", "native", "mig", "flash")

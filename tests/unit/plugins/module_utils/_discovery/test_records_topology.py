@@ -35,8 +35,8 @@ def _function(root, chain, files):
 
 
 def _bridge(root, chain):
-    return _function(root, chain, {"modalias": "pci:v00001000d0000C030sv00000000sd00000000"
-                                                "bc06sc04i00\n"})
+    modalias = "pci:v00001000d0000C030sv00000000sd00000000bc06sc04i00\n"
+    return _function(root, chain, {"modalias": modalias})
 
 
 GPU = "pci:v000010DEd00002330sv000010DEsd000016C1bc03sc02i00\n"

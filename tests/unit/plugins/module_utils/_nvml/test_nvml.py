@@ -404,7 +404,7 @@ def test_session_load_and_text():
     fake = make_fake_pynvml("t4")
     assert _session.load(lambda name: fake) is fake
     with pytest.raises(ImportError):
-        _session.load(lambda name: (_ for _ in ()).throw(ImportError(name)))
+        _session.load(lambda name: (x for x in ()).throw(ImportError(name)))
     assert _session.text(b"Tesla T4\x00\x00") == "Tesla T4" and _session.text(None) is None
     assert _session.error_name(real_pynvml.NVMLError(real_pynvml.NVML_ERROR_NOT_SUPPORTED)) \
         .startswith("NVMLError_NotSupported: ")
