@@ -16,6 +16,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import A
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._action_module import validated_args
 from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_write
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._plain import plain
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import paths
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.report import build_report
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec.stages import (
     RESULT_STEPS, role_variables)
@@ -60,7 +61,11 @@ class ActionModule(ActionBase):
         if bad:
             return dict(result, failed=True,
                         msg="hosts: %r cannot name a report file <dest>/<host>.json" % bad[0])
-        reports, paths = {}, {}
+        try:
+            dest = paths.resolve(args["dest"], paths.base_dir(task_vars), "dest")
+        except paths.PathError as exc:
+            return dict(result, failed=True, msg=str(exc))
+        reports, written = {}, {}
         for host in hosts:
             host_vars = task_vars["hostvars"][host]
             results = dict((stage, host_vars.get(names[stage])) for stage in RESULT_STEPS)
@@ -69,14 +74,14 @@ class ActionModule(ActionBase):
             # every device record in its invocation) are read, never copied whole
             reports[host] = plain(build_report(host, host_vars.get(names["plan"]), devices,
                                                results, self._task.check_mode))
-            if args["dest"]:
+            if dest:
                 try:
-                    paths[host] = write_report(args["dest"], reports[host])
+                    written[host] = write_report(dest, reports[host])
                 except (IOError, OSError) as exc:
                     return dict(result, failed=True, reports=reports,
                                 msg="dest: cannot write the report of %s to %s: %s"
-                                % (host, args["dest"], exc))
-        result.update(changed=False, reports=reports, paths=paths)
+                                % (host, dest, exc))
+        result.update(changed=False, reports=reports, paths=written, dest=dest)
         if args["show"]:
             result["_ansible_verbose_always"] = True
         return result

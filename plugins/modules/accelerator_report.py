@@ -67,7 +67,11 @@ options:
     type: dict
     default: {}
   dest:
-    description: Controller directory to write C(<host>.json) to; empty for none.
+    description:
+      - Controller directory to write C(<host>.json) to; empty for none.
+      - A relative path is taken below the inventory directory of the first host of the batch
+        (C(inventory_dir); C(playbook_dir) for a host without one); a path with a C(..)
+        segment is refused.
     type: path
     default: ""
   show:
@@ -122,8 +126,20 @@ reports:
       description: The stages that changed (in check mode - would change).
       type: list
       elements: str
+    topology:
+      description:
+        - The host's accelerator topology - C(devices) (its physical functions named by type
+          and order, C(GPU0), C(NIC0), with their addresses) and C(matrix), how each pair is
+          connected with the codes of C(nvidia-smi topo -m) - C(PIX) behind the same PCIe
+          switch, C(PHB) below the same root complex, C(NODE) the same NUMA node, C(SYS)
+          across NUMA nodes, C(?) not known - and C(legend).
+      type: dict
 paths:
   description: The report file written for each host, by host name.
   returned: success
   type: dict
+dest:
+  description: The directory the reports were written to, resolved (empty when none).
+  returned: success
+  type: str
 '''

@@ -70,6 +70,21 @@ options:
     description: Fail the task on errors; with V(false) return them in RV(errors) only.
     type: bool
     default: true
+  paths:
+    description:
+      - More controller paths to resolve as the spec's own (RV(paths)), by name - the
+        P(openaccel.cyborg.accelerators#role) role passes C(accelerators_report_dir).
+      - A relative path is relative to the host's C(inventory_dir) (C(playbook_dir) for a
+        host without one); a path with a C(..) segment is an error named by its key.
+    type: dict
+    default: {}
+notes:
+  - The spec's controller paths (C(register.kubernetes.manifest_dir), C(kubeconfig),
+    C(ca_cert)) are resolved the same way and returned in RV(register_paths); one with a
+    C(..) segment is an error at its JSON path (C($.register.kubernetes.manifest_dir)).
+  - No error, message or warning shows the value of a secret setting (those the schema marks
+    C(writeOnly) - C(token), C(api_key) - keys named like one, C(auth) and C(cloud) dicts);
+    none of this module's options is itself a secret, so none is C(no_log).
 requirements:
   - jsonschema (Python, on the controller)
 seealso:
@@ -114,6 +129,16 @@ errors:
   type: list
   elements: dict
   sample: [{path: "$.devices[0].sriov.num_vfs", value: -1, message: "-1 is less than the minimum of 0"}]
+paths:
+  description: The O(paths), each absolute (an empty one stays empty).
+  returned: always
+  type: dict
+  sample: {accelerators_report_dir: /srv/inventory/reports}
+register_paths:
+  description: The controller paths of the spec's C(register) blocks, absolute, by target.
+  returned: always
+  type: dict
+  sample: {kubernetes: {manifest_dir: /srv/inventory/manifests}}
 selectors:
   description: PCI addresses each selector claimed.
   returned: with O(devices) or O(discover)

@@ -15,6 +15,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import names
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.checks import (  # noqa: F401
+    MAX_DEVICES_PER_SLICE, check_options)
 
 NFD_PREFIX = "feature.node.kubernetes.io/"
 # node-feature-discovery joins deviceLabelFields in this fixed order, whatever order its
@@ -34,7 +36,6 @@ _PCIE_ROOT = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
 _PCI_BUS_ID = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
 MANAGED_BY = "openaccel.cyborg"
-MAX_DEVICES_PER_SLICE = 128
 MAX_ATTRS_AND_CAPS = 32
 MAX_STRING = 64
 
@@ -280,27 +281,6 @@ def build_slices(node, driver, pool, records, generation=1, max_devices=MAX_DEVI
                      "devices": chunk},
         })
     return slices
-
-
-def check_options(node, driver, pool, label_prefix, resource_prefix, max_devices):
-    """Messages for options that cannot give valid objects (empty list when all are fine)."""
-    errors = []
-    if not names.is_dns_subdomain(node):
-        errors.append("node: %r is not a valid node name (DNS subdomain)" % node)
-    if not names.is_dns_subdomain(driver, 63):
-        errors.append("driver_name: %r must be a lower-case DNS subdomain of at most 63 "
-                      "characters, ending in a domain you own" % driver)
-    if not pool or len(pool) > 253 or not all(names.is_dns_subdomain(p) for p in pool.split("/")):
-        errors.append("pool_name: %r must be DNS subdomains separated by slashes" % pool)
-    for opt, value in (("label_prefix", label_prefix), ("resource_prefix", resource_prefix)):
-        if not names.is_dns_subdomain(value):
-            errors.append("%s: %r is not a DNS subdomain" % (opt, value))
-    if resource_prefix.endswith("kubernetes.io") or resource_prefix.endswith("k8s.io"):
-        errors.append("resource_prefix: extended resources may not use the kubernetes.io "
-                      "or k8s.io domains")
-    if not 1 <= max_devices <= MAX_DEVICES_PER_SLICE:
-        errors.append("max_devices_per_slice: must be 1 to %d" % MAX_DEVICES_PER_SLICE)
-    return errors
 
 
 def desired_state(params, records, node):

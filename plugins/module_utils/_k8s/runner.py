@@ -21,14 +21,15 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import checks
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import client as k8s_client
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import files
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.desired import (
-    DesiredStateError, NFD_FIELDS, check_options, desired_state)
+    DesiredStateError, NFD_FIELDS, desired_state)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.plan import slice_summary
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.reconcile import Reconciler
 
-PUBLISH = ["labels", "extended_resources", "resource_slices"]
+PUBLISH = checks.PUBLISH
 DEFAULT_TYPES = ("gpu", "ai", "fpga", "qat", "dsa", "iaa")
 
 ARGSPEC = ArgumentSpec(dict(
@@ -60,9 +61,9 @@ ARGSPEC = ArgumentSpec(dict(
 
 def _desired(module, node):
     params = module.params
-    errors = check_options(node, params["driver_name"], params["pool_name"] or node,
-                           params["label_prefix"], params["resource_prefix"],
-                           params["max_devices_per_slice"])
+    errors = checks.check_options(node, params["driver_name"], params["pool_name"] or node,
+                                  params["label_prefix"], params["resource_prefix"],
+                                  params["max_devices_per_slice"])
     if params["target"] == "nfd_feature_file" and "/" in params["nfd_feature_file"]:
         errors.append("nfd_feature_file: a file name, without directories")
     if errors:
@@ -164,10 +165,9 @@ def run(module):
         raise ModuleFailure("target=manifests needs manifest_dir")
     desired = _desired(module, node)
     if params["target"] == "nfd_feature_file":
-        unsupported = [p for p in params["publish"] if p != "labels"]
-        if params["publish"] != PUBLISH and unsupported:
-            raise ModuleFailure("target=nfd_feature_file publishes labels only; %s need "
-                                "target=api or target=manifests" % ", ".join(unsupported))
+        errors = checks.check_publish(params["target"], params["publish"])
+        if errors:
+            raise ModuleFailure("; ".join(errors))
         result = run_nfd(module, node, desired)
     elif params["target"] == "manifests":
         result = run_manifests(module, node, desired)

@@ -22,6 +22,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.checks import (
+    check_profiles, sort_offered)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.config import (
     MigConfigError, parse_profile)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import gpu_label
@@ -74,19 +76,13 @@ def offered_devices(gpu):
     for gi in gpu["profiles"].values():
         for ci in gi["ci_slices"]:
             names.append(gi["name"] if ci == gi["slices"] else "%dc.%s" % (ci, gi["name"]))
-    return sorted(names, key=lambda n: (parse_profile(n)["gi_slices"], len(n), n))
+    return sort_offered(names)
 
 
 def _validate_devices(gpu, devices):
-    errors, parsed = [], {}
-    for name in sorted(devices):
-        info = parse_profile(name)
-        gi = gpu["profiles"].get(info["gi_name"])
-        if gi is None or info["ci_slices"] not in gi["ci_slices"]:
-            errors.append("%s does not offer MIG profile %s (offered: %s)"
-                          % (gpu_label(gpu), name, ", ".join(offered_devices(gpu)) or "none"))
-            continue
-        parsed[name] = dict(info, gi_profile_id=gi["profile_id"])
+    errors, parsed = check_profiles(gpu_label(gpu), offered_devices(gpu), devices)
+    for name, info in parsed.items():
+        parsed[name] = dict(info, gi_profile_id=gpu["profiles"][info["gi_name"]]["profile_id"])
     return errors, parsed
 
 

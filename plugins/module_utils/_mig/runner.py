@@ -24,8 +24,10 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.apply import (
     Applier, ApplyError, matches)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.checks import (
+    INVALID, check_config)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.config import (
-    MigConfigError, assign, parse_document, select_config)
+    MigConfigError, assign)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.plan import (
     needs_work, plan_gpu, plan_text)
 from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
@@ -136,11 +138,9 @@ def _key(gpu):
 def run(module):
     """Apply the selected configuration; returns the result dict, or raises ModuleFailure."""
     params = module.params
-    try:
-        configs = parse_document(load_config(params))
-        name, entries = select_config(configs, params["selected_config"])
-    except MigConfigError as exc:
-        raise ModuleFailure("invalid MIG configuration: %s" % exc)
+    name, entries, errors = check_config(load_config(params), params["selected_config"])
+    if errors:
+        raise ModuleFailure("; ".join(errors))
     session = open_session()
     try:
         return _run(module, session, name, entries)
@@ -161,7 +161,7 @@ def _run(module, session, name, entries):
     try:
         desired = assign(entries, gpus)
     except MigConfigError as exc:
-        raise ModuleFailure("invalid MIG configuration: %s" % exc)
+        raise ModuleFailure(INVALID % exc)
     plans = [plan_gpu(gpu, desired.get(gpu["index"])) for gpu in gpus]
     actions = [line for plan in plans for line in plan_text(plan)]
     errors = [e for plan in plans for e in plan["errors"]]

@@ -127,8 +127,39 @@ def mig_facts(session, handle, errors, total_memory):
     instances = []
     if current:
         instances = _mig_devices(session, handle, errors, total_memory)
+    offered = device_profile_names(named_gi_profiles(session, handle, total_memory))
     return {"capable": True, "mode_current": current, "mode_pending": pending,
-            "instances": instances}
+            "instances": instances, "profiles": offered or None}
+
+
+def named_gi_profiles(session, handle, total_memory):
+    """[(enum, info, name)] of the GPU instance profiles this GPU offers, named as mig-parted
+    names them (``1g.10gb``); gpu_mig and discovery share it."""
+    out = []
+    for enum, info in gi_profile_infos(session, handle):
+        if not getattr(info, "sliceCount", 0):
+            continue
+        name = mig_profile_name(info.sliceCount, info.memorySizeMB, total_memory, None, enum)
+        if name is None:
+            name = nvml_profile_name(info)
+        if name:
+            out.append((enum, info, name))
+    return out
+
+
+def offered_ci_slices(gi_slices):
+    """Compute-instance sizes a GPU instance of ``gi_slices`` slices can be split into."""
+    return [s for s in OFFERED_CI_SLICES if s <= gi_slices]
+
+
+def device_profile_names(named):
+    """The device profile names (``1g.10gb``, ``1c.2g.20gb``) the GPU instance profiles
+    ``named`` (from named_gi_profiles) offer, smallest GPU instance first."""
+    names = []
+    for _enum, info, name in sorted(named, key=lambda item: (item[1].sliceCount, item[2])):
+        for ci in offered_ci_slices(info.sliceCount):
+            names.append(name if ci == info.sliceCount else "%dc.%s" % (ci, name))
+    return names
 
 
 def _mig_devices(session, handle, errors, total_memory):
@@ -246,20 +277,13 @@ class MigSession(Session):
 
     def _gi_profiles(self, handle, total):
         profiles = {}
-        for enum, info in gi_profile_infos(self, handle):
-            if not getattr(info, "sliceCount", 0):
-                continue
-            name = mig_profile_name(info.sliceCount, info.memorySizeMB, total, None, enum)
-            if name is None:
-                name = nvml_profile_name(info)
-            if not name:
-                continue
+        for enum, info, name in named_gi_profiles(self, handle, total):
             placements = self._placements(handle, info.id, info.instanceCount)
             profiles[name] = {
                 "name": name, "enum": enum, "profile_id": info.id, "slices": info.sliceCount,
                 "instance_count": info.instanceCount, "memory_mib": info.memorySizeMB,
                 "placements": placements,
-                "ci_slices": [s for s in OFFERED_CI_SLICES if s <= info.sliceCount],
+                "ci_slices": offered_ci_slices(info.sliceCount),
             }
         return profiles
 

@@ -17,10 +17,10 @@ import re
 import uuid
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import is_sysfs_address
+from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.checks import (
+    CUSTOM_RE, check_options, check_rc, check_trait)
 
-CUSTOM_RE = re.compile(r"^CUSTOM_[A-Z0-9_]+$")
 NAME_MAX = 200
-TRAIT_MAX = 255
 DEFAULT_OWNER_TRAIT = "CUSTOM_OPENACCEL_MANAGED"
 
 # Default resource class per device type when neither an override nor the record's
@@ -53,39 +53,6 @@ def custom(*parts):
     """CUSTOM_ name from free text: upper case, anything else than A-Z0-9 becomes _."""
     raw = "_".join(str(p) for p in parts if p not in (None, ""))
     return "CUSTOM_" + re.sub(r"_+", "_", re.sub(r"[^A-Z0-9]", "_", raw.upper())).strip("_")
-
-
-def _std_traits():
-    import os_traits
-    return os_traits
-
-
-def _std_rcs():
-    import os_resource_classes
-    return set(os_resource_classes.STANDARDS)
-
-
-def check_trait(name, errors, where):
-    if not isinstance(name, str) or len(name) > TRAIT_MAX:
-        errors.append("%s: invalid trait %r" % (where, name))
-    elif name.startswith("CUSTOM_"):
-        if not CUSTOM_RE.match(name):
-            errors.append("%s: invalid custom trait %r (CUSTOM_ then A-Z, 0-9, _)" % (where, name))
-    elif _std_traits().check_traits([name])[1]:
-        errors.append("%s: %r is neither CUSTOM_* nor a standard trait known to os-traits"
-                      % (where, name))
-
-
-def check_rc(name, errors, where):
-    if not isinstance(name, str):
-        errors.append("%s: invalid resource class %r" % (where, name))
-    elif name.startswith("CUSTOM_"):
-        if not CUSTOM_RE.match(name):
-            errors.append("%s: invalid custom resource class %r (CUSTOM_ then A-Z, 0-9, _)"
-                          % (where, name))
-    elif name not in _std_rcs():
-        errors.append("%s: unknown resource class %r: not CUSTOM_* and not a standard class "
-                      "known to os-resource-classes" % (where, name))
 
 
 def _matches(record, match):
@@ -209,6 +176,8 @@ def build_desired(compute_node, records, overrides=None, defaults=None,
             if key not in MATCH_KEYS:
                 errors.append("overrides[%d].match: unknown key %r (one of %s)"
                               % (i, key, ", ".join(MATCH_KEYS)))
+    # every name the options give, whether or not its device gets a provider of its own
+    errors += check_options(defaults.get("traits"), overrides)
     if errors:
         raise ValueError("; ".join(errors))
 

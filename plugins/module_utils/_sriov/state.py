@@ -14,6 +14,7 @@ attribute readers and the per-function state come from ``_pci_function.py``.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._sriov.checks import check_num_vfs
 from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
     function_state, int_attr)
 
@@ -56,23 +57,10 @@ def read_pf(sysfs, address):
 
 
 def validate(state, num_vfs):
-    """Raise SriovError when ``num_vfs`` cannot be set on this function."""
-    address = state["address"]
-    if not state["exists"]:
-        raise SriovError("address: no PCI function %s under sysfs_root; check the address "
-                         "(lspci -D) or sysfs_root" % address)
-    if state.get("physfn"):
-        raise SriovError("address: %s is a virtual function of %s; give the physical function's "
-                         "address" % (address, state["physfn"]))
-    if not state.get("total_vfs") or state.get("num_vfs") is None:
-        raise SriovError("address: %s is not SR-IOV capable or its driver does not support "
-                         "SR-IOV (no sriov_totalvfs/sriov_numvfs); bind the PF to its native "
-                         "driver or enable SR-IOV in the firmware" % address)
-    if num_vfs < 0:
-        raise SriovError("num_vfs: %d is negative; use 0 to remove every VF" % num_vfs)
-    if num_vfs > state["total_vfs"]:
-        raise SriovError("num_vfs: %d is above sriov_totalvfs of %s (%d); ask for at most %d VFs"
-                         % (num_vfs, address, state["total_vfs"], state["total_vfs"]))
+    """Raise SriovError when ``num_vfs`` cannot be set on this function (``checks.py``)."""
+    messages = check_num_vfs(state, num_vfs)
+    if messages:
+        raise SriovError(messages[0])
 
 
 def plan(state, num_vfs, drivers_autoprobe=None):

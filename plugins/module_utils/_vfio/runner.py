@@ -21,6 +21,7 @@ from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address impo
 from ansible_collections.openaccel.cyborg.plugins.module_utils._wait import Waiter
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import SysfsError
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs_write import SysfsWriter
+from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio import checks
 from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio.guard import HostGuard
 from ansible_collections.openaccel.cyborg.plugins.module_utils._vfio.state import (
     VfioError, check_iommu, check_safe, describe, group_conflicts, is_done, plan_device,
@@ -184,6 +185,9 @@ class VfioRun(object):
     def run(self):
         """The result dict; raises ModuleFailure."""
         p = self.p
+        errors = checks.check_options(p["state"], p["vfio_driver"], p["native_driver"])
+        if errors:
+            raise self.failure("; ".join(errors))
         addresses = self._addresses()
         befores = dict((a, self._read(a)) for a in addresses)
         missing = [a for a in addresses if not befores[a]["exists"]]

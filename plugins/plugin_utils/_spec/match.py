@@ -78,12 +78,6 @@ def _check_device(path, entry, record, protected, errors):
         errors.append({"path": path + ".bitstream", "value": address,
                        "message": "bitstream requested for %s, which is a %s, not an FPGA"
                        % (address, record.get("type"))})
-    if "sriov" in entry:
-        total = (record.get("sriov") or {}).get("total_vfs") or 0
-        want = entry["sriov"]["num_vfs"]
-        if want > total:
-            errors.append({"path": path + ".sriov.num_vfs", "value": want,
-                           "message": "%s supports %d VFs, %d requested" % (address, total, want)})
     if "vfio" in entry and vfio_enabled(entry["vfio"]) and address in protected:
         errors.append({"path": path + ".vfio", "value": address,
                        "message": "vfio requested for %s, a device the host boots from or "

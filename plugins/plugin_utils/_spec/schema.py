@@ -15,6 +15,9 @@ __metaclass__ = type
 import json
 import os
 
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import annotations
+from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import paths
+
 # Imported with this file: the action plugin loads it in the controller's main process, so the
 # task workers forked for each host do not import jsonschema again (~70 ms each).
 try:
@@ -57,7 +60,10 @@ def _deepest(error):
     return error
 
 
-def _message(error):
+def _message(error, mask=None):
+    if error.validator == "not" and (error.validator_value or {}).get("pattern") == \
+            paths.DOTDOT_PATTERN:
+        return paths.DOTDOT_MESSAGE
     missing = getattr(error, "validator", None) == "required"
     if missing:
         return error.message
@@ -65,12 +71,15 @@ def _message(error):
         return error.message
     if len(error.message) < 200 and error.message.startswith(repr(error.instance)):
         return error.message
+    # masked before it is shortened: a secret cut in two would escape the text masking
+    instance = mask(error.instance) if mask else error.instance
     return "%s (value %s)" % (error.message if len(error.message) < 200 else
-                              "%s failed" % error.validator, _short(error.instance))
+                              "%s failed" % error.validator, _short(instance))
 
 
-def validate_schema(spec, schema=None):
-    """List of {path, value, message}, sorted by path; empty when valid."""
+def validate_schema(spec, schema=None, mask=None):
+    """List of {path, value, message}, sorted by path; empty when valid. ``mask``
+    (masking.Masker.mask) masks the values quoted in shortened messages."""
     validator = jsonschema.Draft202012Validator(schema or load_schema())
     errors = []
     seen = set()
@@ -89,7 +98,33 @@ def validate_schema(spec, schema=None):
         if key in seen:
             continue
         seen.add(key)
-        errors.append({"path": path, "value": value, "message": _message(leaf),
+        errors.append({"path": path, "value": value, "message": _message(leaf, mask),
                        "validator": leaf.validator})
     errors.sort(key=lambda e: e["path"])
     return errors
+
+
+def secret_names(schema=None):
+    """Names of the settings the schema marks secret (``writeOnly``)."""
+    return annotations.property_names(schema or load_schema(), annotations.SECRET_KEYWORD)
+
+
+def spec_paths(spec, base, schema=None):
+    """The spec's controller paths (``"x-path": "controller"`` in the schema) resolved against
+    ``base`` (paths.resolve): ``({target: {setting: absolute path}}`` of the ``register``
+    blocks, errors ``{path, value, message}`` for a path with a ``..`` segment)."""
+    out, errors = {}, []
+    root = schema or load_schema()
+    for parts, kind, value in annotations.annotated(root, spec, annotations.PATH_KEYWORD):
+        if kind != "controller" or not isinstance(value, str):
+            continue
+        path = json_path(parts)
+        try:
+            resolved = paths.resolve(value, base, path)
+        except paths.PathError:
+            errors.append({"path": path, "value": value, "message": paths.DOTDOT_MESSAGE,
+                           "validator": "path"})
+            continue
+        if len(parts) == 3 and parts[0] == "register":
+            out.setdefault(parts[1], {})[parts[2]] = resolved
+    return out, errors

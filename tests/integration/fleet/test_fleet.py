@@ -316,3 +316,43 @@ def test_placement_only_host_runs_just_the_placement_task(fleet):
     assert recap["sim-t4"] > 0
     assert "CUSTOM_FLEET_GPU" in _api(
         fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"])["traits"]
+
+
+def test_relative_paths_land_under_the_inventory_and_dotdot_changes_nothing(fleet):
+    """A relative manifest_dir and report directory are relative to the inventory the run
+    uses (not to the collection's playbooks/ or the working directory); a path with a '..'
+    segment is refused by the validation, before anything is written."""
+    inv_dir = fleet["base"] / "relative-inventory"
+    inv_dir.mkdir()
+    with open(_inventory(fleet)) as f:
+        inv = yaml.safe_load(f)
+    spec = inv["all"]["vars"]["accelerators_spec"]
+    spec["devices"] = [spec["devices"][0]]
+    spec["register"] = {"kubernetes": {"target": "manifests", "manifest_dir": "gitops/nodes",
+                                       "publish": ["labels"]}}
+    inv["all"]["vars"]["accelerators_report_dir"] = "reports"
+    inv["all"]["hosts"] = {"sim-t4": {}}
+    path = inv_dir / "hosts.yml"
+    path.write_text(yaml.safe_dump(inv))
+    strays = [os.path.join(ROOT, "playbooks", "gitops"), os.path.join(ROOT, "gitops"),
+              os.path.join(ROOT, "playbooks", "reports"), os.path.join(ROOT, "reports")]
+    before = [p for p in strays if os.path.exists(p)]
+    _play(fleet, str(path), "openaccel.cyborg.site")
+    assert [f for _d, _s, files in os.walk(str(inv_dir / "gitops" / "nodes")) for f in files]
+    assert (inv_dir / "reports" / "sim-t4.json").exists()
+    assert (inv_dir / "reports" / "fleet-summary.md").exists()
+    assert [p for p in strays if os.path.exists(p)] == before
+
+    for setting, value, named in (
+            ("manifest_dir", "../escape/nodes", "$.register.kubernetes.manifest_dir"),
+            ("report_dir", "../escape", "accelerators_report_dir")):
+        bad = copy.deepcopy(inv)
+        if setting == "manifest_dir":
+            bad["all"]["vars"]["accelerators_spec"]["register"]["kubernetes"][setting] = value
+        else:
+            bad["all"]["vars"]["accelerators_report_dir"] = value
+        path.write_text(yaml.safe_dump(bad))
+        recap, out = _play(fleet, str(path), "openaccel.cyborg.site", fails=True)
+        assert named in out and "'..' segment" in out, out[-3000:]
+        assert recap["sim-t4"] == 0, recap
+        assert not (fleet["base"] / "escape").exists()

@@ -4,6 +4,9 @@
 - a ``module_utils`` subpackage is imported by its own files, its module and its action or
   inventory plugin; ``_openstack``, ``_nvml`` and ``_discovery`` are the declared shared
   backends that any part may import;
+- one exception: a subpackage's ``checks`` module (its pure input checks) may also be
+  imported by ``plugin_utils._spec``, so that validate_spec refuses a value with the very
+  check and message of the module that would refuse it later;
 - ``module_utils`` never imports ``plugin_utils``, action, module or other plugin code;
 - no import cycle, counting imports inside functions too.
 """
@@ -16,6 +19,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 PLUGINS = os.path.join(ROOT, "plugins")
 PREFIX = "ansible_collections.openaccel.cyborg.plugins."
 SHARED_BACKENDS = {"_openstack", "_nvml", "_discovery"}
+# the spec validation may import each subpackage's pure input checks (and nothing else of it)
+CHECKS_MODULE = "checks"
+CHECKS_IMPORTER = "plugin_utils._spec."
 # plugin -> the module_utils subpackage that is its own
 OWNER = {
     "modules.accelerator_facts": "_discovery", "modules.placement_provider_tree": "_placement",
@@ -89,6 +95,8 @@ def _allowed(importer, imported):
         return False, "the kernel imports a subpackage"
     if kind in ("modules", "action", "inventory") and OWNER.get(importer) == target_package:
         return True, None
+    if importer.startswith(CHECKS_IMPORTER) and imported.split(".")[-1] == CHECKS_MODULE:
+        return True, None
     return False, "%s is not %s's own subpackage nor a shared backend" % (target_package, importer)
 
 
@@ -150,6 +158,22 @@ def test_no_import_cycle():
     ("modules.pci_sriov", "module_utils._sriov.runner", True),
     ("modules.pci_sriov", "module_utils._vfio.runner", False),
     ("action.placement_provider_tree", "module_utils._placement.runner", True),
+    ("plugin_utils._spec.module_checks", "module_utils._k8s.checks", True),
+    ("plugin_utils._spec.module_checks", "module_utils._k8s.desired", False),
+    ("action.validate_spec", "module_utils._k8s.checks", False),
 ])
 def test_the_rule_itself(importer, imported, ok):
     assert _allowed(importer, imported)[0] is ok
+
+
+@pytest.mark.parametrize("name", sorted(n for n in GRAPH if n.startswith("module_utils._")
+                                        and n.endswith("." + CHECKS_MODULE)))
+def test_checks_modules_are_pure(name):
+    """A checks module imports only the kernel and its own subpackage's files, and no I/O."""
+    package = _package(name)[1]
+    for imported in GRAPH[name]:
+        assert _package(imported)[1] in (None, package), (name, imported)
+    with open(SOURCES[name]) as handle:
+        text = handle.read()
+    for word in ("open(", "os.path", "subprocess", "socket"):
+        assert word not in text, (name, word)

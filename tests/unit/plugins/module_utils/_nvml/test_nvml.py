@@ -81,8 +81,11 @@ def test_h100_8gpu(gpu_schema):
         assert gpu["compute_capability"] == "9.0"
         assert gpu["persistence_mode"] is True
         assert gpu["index"] == index and gpu["minor_number"] == index
-        assert gpu["mig"] == {"capable": True, "mode_current": False,
-                              "mode_pending": False, "instances": []}
+        mig = dict(gpu["mig"])
+        offered = mig.pop("profiles")
+        assert mig == {"capable": True, "mode_current": False, "mode_pending": False,
+                       "instances": []}
+        assert offered[0].startswith("1g.") and offered[-1].startswith("7g."), offered
         assert rec["dev_nodes"] == ["/dev/dri/card1", "/dev/nvidia%d" % index]
         assert rec["errors"] == []
     assert records[0]["gpu"]["serial"] == "1655022005478"
@@ -129,8 +132,10 @@ def test_mig_enable_pending_reset():
     capture = parse_capture("h100_8gpu")
     capture.gpus[0].mig_pending = True
     dummy, records, dummy2 = enrich(capture, records=records_for("h100_8gpu"))
-    assert records[0]["gpu"]["mig"] == {"capable": True, "mode_current": False,
-                                        "mode_pending": True, "instances": []}
+    mig = dict(records[0]["gpu"]["mig"])
+    assert mig.pop("profiles")
+    assert mig == {"capable": True, "mode_current": False, "mode_pending": True,
+                   "instances": []}
     assert records[1]["gpu"]["mig"]["mode_pending"] is False
 
 
@@ -423,3 +428,24 @@ def test_nvml_package_imports_form_no_cycle():
                           if isinstance(node, ast.ImportFrom) and node.module
                           and node.module.startswith(prefix))
     assert graph == {"session": set(), "mig": {"session"}, "enrich": {"mig", "session"}}
+
+
+def test_discovery_offers_the_profiles_gpu_mig_plans_with():
+    """validate_spec checks a MIG layout against the record's gpu.mig.profiles; gpu_mig
+    against what MigSession reads: the two lists must be the same."""
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.checks import (
+        sort_offered)
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._mig.plan import (
+        offered_devices)
+    from ansible_collections.openaccel.cyborg.plugins.module_utils._nvml.mig import MigSession
+    from ansible_collections.openaccel.cyborg.tests.fixtures.nvml_mig import (
+        make_fake_mig_pynvml)
+    for capture in ("a100_mig",):
+        dummy, records, dummy2 = enrich(capture)
+        fake = make_fake_mig_pynvml(capture)
+        fake.nvmlInit()
+        planned = offered_devices(MigSession(fake).read_gpu(0))
+        assert sort_offered(records[0]["gpu"]["mig"]["profiles"]) == planned, capture
+    dummy, records, dummy2 = enrich("a100_mig")
+    assert "1g.10gb" in records[0]["gpu"]["mig"]["profiles"]
+    assert "3c.7g.80gb" in records[0]["gpu"]["mig"]["profiles"]
