@@ -15,8 +15,8 @@ __metaclass__ = type
 import re
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import names
-from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.checks import (  # noqa: F401
-    MAX_DEVICES_PER_SLICE, check_options)
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.checks import (
+    MAX_DEVICES_PER_SLICE)
 
 NFD_PREFIX = "feature.node.kubernetes.io/"
 # node-feature-discovery joins deviceLabelFields in this fixed order, whatever order its

@@ -49,4 +49,3 @@ def resolve(value, base, field):
     if not os.path.isabs(path):
         path = os.path.join(base, path)
     return os.path.normpath(path)
-

@@ -220,8 +220,8 @@ def test_no_secret_in_the_output_at_vvv(tmp_path):
     # a spec that passes the schema, then fails matching (the devices stage)
     tasks.append({"name": "validate devices", "ignore_errors": True,
                   "openaccel.cyborg.validate_spec": {
-                      "spec": {"version": 1, "devices": [{"name": "none",
-                                                           "select": {"type": "fpga"}}],
+                      "spec": {"version": 1,
+                               "devices": [{"name": "none", "select": {"type": "fpga"}}],
                                "register": {"placement": {"endpoint": "http://e",
                                                           "token": "S-VALID-TOKEN-9"}}},
                       "devices": [{"address": "0000:3b:00.0", "type": "gpu"}]}})

@@ -3,6 +3,7 @@ import copy
 
 import pytest
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import checks
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import desired
 
 GPU = {"address": "0000:3b:00.0", "type": "gpu", "vendor_id": "10de", "device_id": "2330",
@@ -77,7 +78,7 @@ def test_vfs_types_and_errors():
     assert desired.select_records([GPU], types=["fpga"]) == []
     with pytest.raises(desired.DesiredStateError):
         desired.build_slices("n1", "d.example.com", "n1", [GPU, GPU])
-    errors = desired.check_options("Bad_Node", "x", "p", "openaccel.io", "k8s.io", 200)
+    errors = checks.check_options("Bad_Node", "x", "p", "openaccel.io", "k8s.io", 200)
     assert len(errors) == 3
 
 
