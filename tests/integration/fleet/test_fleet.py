@@ -182,6 +182,11 @@ def test_converge_drift_heal(fleet):
     gpu = _provider(fleet, "sim-t4_0000:00:1e.0")
     traits = _api(fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"])["traits"]
     assert "CUSTOM_FLEET_GPU" in traits and "CUSTOM_OPENACCEL_MANAGED" in traits
+    # no selector claims them: the T4 host's own NVMe disks and the QAT host's NIC PF without
+    # VFs are not registered; the accelerators nobody claims are
+    for name in ("sim-t4_0000:00:04.0", "sim-t4_0000:00:1f.0", "sim-qat_0000:3f:00.0"):
+        found = _api(fleet, "GET", "/resource_providers?name=%s" % name)["resource_providers"]
+        assert not found, name
     node = fleet["k8s"].store.get("nodes", "sim-t4", "Node")
     assert any(k.startswith("openaccel.io/") for k in node["metadata"]["labels"]), node
     summary = (fleet["base"] / "reports" / "fleet-summary.md").read_text()
