@@ -47,7 +47,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
-        args, error = validated_args(ARGSPEC, self._task.args)
+        args, error = validated_args(ARGSPEC, self._task.args, self._task.action)
         if error:
             return dict(result, failed=True, msg=error)
         unknown = sorted(set(args["variables"]) - set(ROLE_VARIABLES))

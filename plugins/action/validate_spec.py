@@ -43,7 +43,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        args, error = validated_args(ARGSPEC, self._task.args)
+        args, error = validated_args(ARGSPEC, self._task.args, self._task.action)
         if error:
             return dict(result, failed=True, msg=error)
         if not schema.HAS_JSONSCHEMA:

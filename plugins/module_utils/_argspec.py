@@ -59,3 +59,13 @@ class ArgumentSpec(object):
         return AnsibleModule(argument_spec=self.argument_spec,
                              supports_check_mode=supports_check_mode,
                              **dict(self.constraints(), **kwargs))
+
+
+def error_text(validation, name):
+    """None for a validation (ArgumentSpec.validate) without errors, else what AnsibleModule
+    says about the task: every error, an unknown option as "Unsupported parameters for (NAME)
+    module: ...", so that a module's options read the same in-process and in a module process."""
+    from ansible.module_utils.errors import UnsupportedError
+    texts = [("Unsupported parameters for (%s) module: %s" % (name, error) if isinstance(error, UnsupportedError) else str(error))
+             for error in validation.errors]
+    return "; ".join(texts) or None

@@ -31,6 +31,7 @@ from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import error_text
 from ansible_collections.openaccel.cyborg.plugins.module_utils._module import ModuleFailure
 
 # Host/group variable: false sends these tasks through a module process even on the controller.
@@ -48,7 +49,7 @@ class ModuleExit(Exception):
 class InProcessModule:
     """Validated ``params``, ``check_mode``, ``_diff``, ``warn``, ``exit_json``, ``fail_json``."""
 
-    def __init__(self, argspec, args, check_mode=False, diff=False):
+    def __init__(self, argspec, args, check_mode=False, diff=False, name="module"):
         self.check_mode = bool(check_mode)
         self._diff = bool(diff)
         self.warnings = []
@@ -57,8 +58,9 @@ class InProcessModule:
         self.params = validation.validated_parameters
         for alias in validation._warnings:
             self.warn("Both option %(option)s and its alias %(alias)s are set." % alias)
-        if validation.error_messages:
-            self.fail_json(msg="; ".join(validation.error_messages))
+        error = error_text(validation, name)
+        if error:
+            self.fail_json(msg=error)
 
     def warn(self, msg):
         self.warnings.append(msg)
@@ -100,21 +102,22 @@ class _environment:
         return False
 
 
-def validated_args(argspec, args):
+def validated_args(argspec, args, name):
     """(parameters, None) for task arguments ``argspec`` accepts, else (None, the message):
-    for action plugins that take their own options."""
+    for action plugins (task action ``name``) that take their own options."""
     validation = argspec.validate(args)
-    if validation.error_messages:
-        return None, "; ".join(validation.error_messages)
+    error = error_text(validation, name)
+    if error:
+        return None, error
     return validation.validated_parameters, None
 
 
-def run_in_process(body, argspec, args, check_mode, diff, environment=None):
+def run_in_process(body, argspec, args, check_mode, diff, environment=None, name="module"):
     """Result dict of ``body(module)``, which returns the result or raises ModuleFailure."""
     module = None
     try:
         with _environment(environment):
-            module = InProcessModule(argspec, args, check_mode, diff)
+            module = InProcessModule(argspec, args, check_mode, diff, name)
             try:
                 result = body(module)
             except ModuleFailure as failure:
@@ -150,7 +153,8 @@ class HostDefaultsAction(ActionBase):
             self._compute_environment_string(environment)
             result.update(run_in_process(self.BODY, self.ARGSPEC, args,
                                          check_mode=self._task.check_mode,
-                                         diff=self._task.diff, environment=environment))
+                                         diff=self._task.diff, environment=environment,
+                                         name=self._task.action))
         else:
             result.update(self._execute_module(module_name=self.MODULE, module_args=args,
                                                task_vars=task_vars))

@@ -19,7 +19,7 @@ class _Templar:
 def _action(args, run_once=True, strategy="linear", check_mode=False):
     action = ActionModule.__new__(ActionModule)
     play = SimpleNamespace(strategy=strategy)
-    action._task = SimpleNamespace(args=args, run_once=run_once, check_mode=check_mode,
+    action._task = SimpleNamespace(args=args, action="openaccel.cyborg.accelerator_report", run_once=run_once, check_mode=check_mode,
                                    async_val=0, get_play=lambda: play)
     action._templar = _Templar()
     action._connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir="/nowhere"))

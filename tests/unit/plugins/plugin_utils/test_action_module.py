@@ -42,6 +42,16 @@ def test_bad_arguments_fail_before_the_body_runs():
         assert part in result["msg"], result["msg"]
 
 
+def test_unknown_option_is_named_as_ansiblemodule_names_it():
+    """A module_defaults group default the module lacks, a typo: the same words as a module
+    process (AnsibleModule: "Unsupported parameters for (NAME) module: ...")."""
+    result = run_in_process(lambda module: {}, SPEC, {"name": "x", "sysfs_root": "/sys"}, False, False,
+                            name="openaccel.cyborg.example")
+    assert result["failed"], result
+    assert result["msg"].startswith("Unsupported parameters for (openaccel.cyborg.example) module: sysfs_root. "
+                                    "Supported parameters include: "), result["msg"]
+
+
 def test_no_log_values_are_masked_everywhere():
     def body(module):
         module.warn("connecting with %s" % module.params["password"])
