@@ -196,3 +196,22 @@ def _diff(before, after, where="$"):
                 out.update(_diff(before.get(key), after.get(key), "%s.%s" % (where, key)))
         return out
     return {where: [before, after]}
+
+
+def test_missing_spec_is_named_by_the_role_and_changes_nothing(fleet, converged):
+    """No accelerators_spec at all (a group_vars file not loaded, a typo in its name): the role's
+    argument validation fails every host naming the variable, before any stage runs (not a
+    schema error about a field of an empty spec), and nothing changes."""
+    inv = copy.deepcopy(converged)
+    del inv["all"]["vars"]["accelerators_spec"]
+    path = fleet["base"] / "bad-inventories" / "no-spec.yml"
+    path.write_text(yaml.safe_dump(inv))
+    before = _snapshot(fleet)
+    recap, out = _play(fleet, str(path), "openaccel.cyborg.site", fails=True)
+    after = _snapshot(fleet)
+    assert all(recap[h] == 0 for h in FLEET), (recap, out[-4000:])
+    for host in FLEET:
+        assert re.search(r"^fatal: \[%s\]: FAILED! => .*missing required arguments: accelerators_spec"
+                         % re.escape(host), out, re.M), out[-4000:]
+    assert "$.version" not in out and TASK not in out, out[-4000:]
+    assert before == after, json.dumps(_diff(before, after), indent=1, default=repr)[:4000]
