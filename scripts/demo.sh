@@ -30,7 +30,7 @@ done
 
 echo "== 2. ansible-playbook openaccel.cyborg.discover"
 "${NVML_ENV[@]}" ansible-playbook -i "$INVENTORY" openaccel.cyborg.discover \
-  -e openaccel_report_dir="$REPO/$DEMO/reports" >"$DEMO/discover.log"
+  -e accelerators_report_dir="$REPO/$DEMO/reports" >"$DEMO/discover.log"
 sed -n '/PLAY RECAP/,$p' "$DEMO/discover.log"
 for report in "$DEMO"/reports/*.accelerators.txt; do
   echo "-- $(basename "$report" .accelerators.txt)"

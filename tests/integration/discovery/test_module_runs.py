@@ -33,8 +33,8 @@ def inventory(tree, tmp_path):
     path.write_text(json.dumps({"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable},
         "hosts": {
-            "sim-h100": {"openaccel_sysfs_root": tree("h100_8gpu")},
-            "sim-mixed": {"openaccel_sysfs_root": tree("mixed_all")},
+            "sim-h100": {"accelerators_sysfs_root": tree("h100_8gpu")},
+            "sim-mixed": {"accelerators_sysfs_root": tree("mixed_all")},
         }}}))
     return str(path)
 
@@ -76,9 +76,9 @@ def test_read_only_playbook_with_a_report_dir_reports_no_change(tree, tmp_path):
     path = tmp_path / "hosts.yml"
     path.write_text(json.dumps({"all": {
         "vars": {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                 "openaccel_report_dir": str(reports)},
-        "hosts": {"sim-nvme": {"openaccel_sysfs_root": tree("nvme")},
-                  "sim-empty": {"openaccel_sysfs_root": _host_without_accelerators(
+                 "accelerators_report_dir": str(reports)},
+        "hosts": {"sim-nvme": {"accelerators_sysfs_root": tree("nvme")},
+                  "sim-empty": {"accelerators_sysfs_root": _host_without_accelerators(
                       tmp_path / "empty")}}}}))
     mtimes = []
     for args in (["--check"], [], []):
