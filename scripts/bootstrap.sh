@@ -13,7 +13,8 @@
 #                oslo.*/SQLAlchemy pins stay out of the tested environment)
 #   collections  .cache/collections: the requirements.yml collections, from the PyPI "ansible"
 #                package (Galaxy is not reachable from CI)
-#   link         ansible_collections/openaccel/cyborg -> ../..  (gitignored; tools find the
+#   link         ansible_collections/openaccel/cyborg -> ../..  (tracked in git, so a fresh clone
+#                has it; remade here for an unpacked archive without it; tools find the
 #                collection in place through it)
 #   getpip       the offline get-pip stand-in where ansible-test looks for a cached get-pip
 #

@@ -14,8 +14,11 @@ mkdir -p "$dest"
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
     # skip tracked files deleted in the work tree, tar would fail on them
+    # ... and not the in-place link ansible_collections/openaccel/cyborg -> ../.. (a development
+    # convenience that galaxy.yml's build_ignore keeps out of the tarball: not collection content)
     git ls-files -z -co --exclude-standard \
         | while IFS= read -r -d '' f; do
+              [[ $f == ansible_collections/* ]] && continue
               if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
           done \
         | tar --null -T - -cf - | tar -xf - -C "$dest"
