@@ -9,7 +9,8 @@
 #                Python-version tests (compile, import) on target Pythons 3.8-3.13, and with
 #                ansible-core 2.16's ansible-test on 3.6/3.7 (targets only 2.16 still manages)
 #   units        ansible-test units on a staged copy    (ansible's own pytest harness)
-#   lint         ansible-lint (production profile), antsibull-changelog lint (and lint-changelog-yaml
+#   lint         ansible-lint (production profile) here and in a fresh copy with no set-up (with
+#                ansible-doc of every module and role there), antsibull-changelog lint (and lint-changelog-yaml
 #                of changelogs/changelog.yaml), antsibull-docs lint-collection-docs --plugin-docs
 #   galaxy       ansible-galaxy collection build, check the tarball's file list, install it in a
 #                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only, then
@@ -28,6 +29,8 @@ set -uo pipefail
 
 # shellcheck source=scripts/test-env.sh disable=SC1091  # followed with shellcheck -x
 . "$(dirname "${BASH_SOURCE[0]}")/test-env.sh"
+# shellcheck source=scripts/site-lib.sh disable=SC1091  # followed with shellcheck -x
+. "$REPO/scripts/site-lib.sh"
 cd "$REPO" || exit 2
 
 ALL_STAGES=(unit integration sanity units lint galaxy compat molecule)
@@ -166,10 +169,45 @@ stage_units() {
     )
 }
 
+# fresh_copy DIR: the files a fresh clone has (tracked + untracked-not-ignored, the committed
+# ansible_collections link included), without anything the set-up made (.venv*, .cache)
+fresh_copy() {
+    rm -rf "$1" && mkdir -p "$1" || return 1
+    git ls-files -z -co --exclude-standard \
+        | while IFS= read -r -d '' f; do
+              if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+          done \
+        | tar --null -T - -cf - | tar -xf - -C "$1"
+}
+
+# lint_fresh_copy: ansible-lint and ansible-doc as a contributor runs them in a fresh clone:
+# no set-up run there, no collections path from the environment (only the copy's ansible.cfg)
+lint_fresh_copy() {
+    local copy=$WORK/fresh-clone rc=0 module role
+    fresh_copy "$copy" || return 1
+    say "fresh copy (no set-up): $copy"
+    (
+        cd "$copy" || exit 1
+        unset ANSIBLE_COLLECTIONS_PATH PYTHONPATH
+        run ansible-lint || rc=1
+        for module in plugins/modules/*.py; do
+            module=$(basename "$module" .py)
+            ansible-doc "openaccel.cyborg.$module" >/dev/null || { say "ERROR: ansible-doc openaccel.cyborg.$module"; rc=1; }
+        done
+        for role in roles/[a-z]*/; do
+            role=$(basename "$role")
+            ansible-doc -t role "openaccel.cyborg.$role" >/dev/null || { say "ERROR: ansible-doc -t role openaccel.cyborg.$role"; rc=1; }
+        done
+        say "ansible-doc: every module and role of the fresh copy documented"
+        exit $rc
+    )
+}
+
 stage_lint() {
     need_venv .venv || return 1
     local rc=0
     run ansible-lint || rc=1
+    lint_fresh_copy || rc=1
     run antsibull-changelog lint || rc=1
     if [ -f changelogs/changelog.yaml ]; then
         run antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml || rc=1
@@ -292,39 +330,16 @@ sys.exit(None if paths == [want] else "openaccel.cyborg found in %s, not only in
 # galaxy_site DIR SYSFS: the openaccel.cyborg.site playbook of the installed copy (the caller
 # sets where collections come from) on one simulated host whose sysfs is SYSFS, registering to a
 # real Placement (started here in DIR, stopped on every way out) and to Kubernetes manifests
-# (GitOps mode, no cluster); a second run must change nothing
+# (GitOps mode, no cluster); a second run must change nothing (scripts/site-lib.sh)
 galaxy_site() {
     local site=$1 sysfs=$2
-    [ -x "$OPENACCEL_SERVER_PYTHON" ] \
-        || { say "ERROR: $OPENACCEL_SERVER_PYTHON is missing: run scripts/bootstrap.sh"; return 1; }
     mkdir -p "$site/reports"
     (
         trap 'stop_placement "$site/placement"' EXIT
         trap 'exit 130' INT TERM HUP
-        run "$REPO/.venv/bin/python" "$REPO/tests/servers/servers.py" start --workdir "$site/placement" \
-            >"$site/placement.json" || { say "ERROR: Placement did not start (logs in $site/placement)"; exit 1; }
-        url=$("$REPO/.venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["placement_url"])' \
-            "$site/placement.json") || exit 1
+        url=$(start_placement "$site/placement") || exit 1
         say "Placement: $url"
-        cat >"$site/hosts.yml" <<EOF
-all:
-  hosts:
-    sim-t4:
-  vars:
-    ansible_connection: local
-    ansible_python_interpreter: $REPO/.venv/bin/python
-    accelerators_sysfs_root: $sysfs
-    accelerators_nvml: disabled
-    accelerators_report_dir: $site/reports
-    accelerators_spec:
-      version: 1
-      devices:
-        - name: gpus
-          select: {type: gpu}
-      register:
-        placement: {endpoint: "$url", token: admin, create_root: true}
-        kubernetes: {target: manifests, manifest_dir: $site/manifests}
-EOF
+        site_inventory "$REPO/.venv/bin/python" "$sysfs" "$site/reports" "$url" "$site/manifests" >"$site/hosts.yml"
         for pass in 1 2; do
             run env ANSIBLE_LOCALHOST_WARNING=false ansible-playbook -i "$site/hosts.yml" \
                 openaccel.cyborg.site >"$site/run$pass.log"
@@ -333,29 +348,8 @@ EOF
             [ $rc -eq 0 ] || { tail -n 40 "$site/run$pass.log"; exit 1; }
             sed -n '/^PLAY RECAP/,$p' "$site/run$pass.log" | grep -v '^$'
         done
-        say "checking: manifests written, reports fleet-summary.md and sim-t4.json, run 2 changed=0"
-        [ -n "$(find "$site/manifests" -type f 2>/dev/null | head -n1)" ] \
-            || { say "ERROR: no manifests in $site/manifests"; exit 1; }
-        for f in fleet-summary.md sim-t4.json; do
-            [ -s "$site/reports/$f" ] || { say "ERROR: no $f in $site/reports"; exit 1; }
-        done
-        grep -Eq '^sim-t4 +: ok=[0-9]+ +changed=0 ' "$site/run2.log" \
-            || { say "ERROR: the second run changed something on sim-t4"; exit 1; }
+        site_check "$site/reports" "$site/manifests" "$site/run2.log"
     )
-}
-
-# stop_placement WORKDIR: stop what "servers.py start --workdir WORKDIR" started, and wait for it
-stop_placement() {
-    local wd=$1 pid
-    [ -f "$wd/placement/pid" ] || return 0
-    pid=$(cat "$wd/placement/pid")
-    if [ -f "$wd/servers.json" ]; then
-        "$REPO/.venv/bin/python" "$REPO/tests/servers/servers.py" stop --workdir "$wd" >/dev/null
-    else
-        kill "$pid" 2>/dev/null
-    fi
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-    say "WARNING: Placement (pid $pid) still running after 10 s"
 }
 
 # galaxy_ee DIR TARBALL: ansible-builder create of execution-environment.yml (with the files it
