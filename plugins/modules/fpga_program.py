@@ -277,6 +277,11 @@ lock_waited_s:
   description: Seconds spent waiting for the card's lock.
   returned: when programming was attempted
   type: float
+seconds:
+  description: Wall-clock seconds of the whole run (source download and check, lock wait, tool run, verification).
+  returned: always
+  type: float
+  sample: 41.7
 """
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._module import (  # noqa: E402

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import shutil
+import time
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.openaccel.cyborg.plugins.module_utils._discovery.walk import (
@@ -282,9 +283,12 @@ def run(module, glance_client=None):
     (a failure's own fields, such as device_users, added). A downloaded copy is removed
     either way."""
     runner = Runner(module, glance_client=glance_client)
+    started = time.monotonic()
     try:
-        return runner.run()
+        result = runner.run()
+        result["seconds"] = round(time.monotonic() - started, 3)
+        return result
     except ModuleFailure as failure:
-        raise ModuleFailure(failure.msg, **dict(runner.result, **failure.result))
+        raise ModuleFailure(failure.msg, **dict(runner.result, seconds=round(time.monotonic() - started, 3), **failure.result))
     finally:
         cleanup(runner.source, module.tmpdir)

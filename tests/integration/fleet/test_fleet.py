@@ -179,6 +179,10 @@ def test_converge_drift_heal(fleet):
     assert sorted(gi[0] for gi in layout) == MIG_PROFILES, layout
     assert _report(fleet, MIG_HOST)["stages"]["mig"]["targets"] == ["fleet"]
     assert _report(fleet, FPGA_HOST)["stages"]["flash"]["targets"] == [FPGA_PF]
+    # programming (an async job, tests/unit/roles/test_long_steps_async.py) says how long it took
+    took = re.search(r'"msg": "%s: programmed %s with fpgaconf: afu_id=%s \((\d+\.\d+) s\)"'
+                     % (FPGA_PF, FPGA_PF, nlb0["afu_id"]), out)
+    assert took and float(took.group(1)) > 0, out[-4000:]
     gpu = _provider(fleet, "sim-t4_0000:00:1e.0")
     traits = _api(fleet, "GET", "/resource_providers/%s/traits" % gpu["uuid"])["traits"]
     assert "CUSTOM_FLEET_GPU" in traits and "CUSTOM_OPENACCEL_MANAGED" in traits
