@@ -11,8 +11,9 @@
 #   servers      .venv-servers Python 3.11 + OpenStack Placement and Keystone ($SERVER_PACKAGES),
 #                the real servers tests/servers starts on 127.0.0.1 (apart from .venv: their
 #                oslo.*/SQLAlchemy pins stay out of the tested environment)
-#   collections  .cache/collections: the requirements.yml collections, from the PyPI "ansible"
-#                package (Galaxy is not reachable from CI)
+#   collections  .cache/collections: the collections of requirements.yml (the content's) and
+#                tests/requirements.yml (the tests'), from the PyPI "ansible" package (Galaxy is
+#                not reachable from CI)
 #   link         ansible_collections/openaccel/cyborg -> ../..  (tracked in git, so a fresh clone
 #                has it; remade here for an unpacked archive without it; tools find the
 #                collection in place through it)
@@ -144,8 +145,8 @@ do_servers() { ensure_venv .venv-servers "$(find_python311)" $SERVER_PACKAGES; }
 # --- collections from the PyPI "ansible" package ----------------------------------------------
 do_collections() {
     [ -x .venv/bin/python ] || do_main
-    local dest=.cache/collections key stamp
-    key=$( { echo "$ANSIBLE_BUNDLE"; cat requirements.yml; } | hash_of)
+    local dest=.cache/collections key stamp reqs=(requirements.yml tests/requirements.yml)
+    key=$( { echo "$ANSIBLE_BUNDLE"; cat "${reqs[@]}"; } | hash_of)
     stamp="$dest/.bootstrap-$key"
     if [ -f "$stamp" ]; then
         log "collections: up to date ($dest)"
@@ -153,18 +154,20 @@ do_collections() {
     fi
     local dl
     dl=$(mktemp -d)
-    log "collections: pip download ansible==$ANSIBLE_BUNDLE (requirements.yml collections)"
+    log "collections: pip download ansible==$ANSIBLE_BUNDLE (collections of ${reqs[*]})"
     pip_quiet .venv/bin/python -m pip download -q --no-deps --disable-pip-version-check \
         -d "$dl" "ansible==$ANSIBLE_BUNDLE" || { rm -rf "$dl"; die "could not download ansible==$ANSIBLE_BUNDLE"; }
     rm -rf "$dest"
     mkdir -p "$dest"
-    .venv/bin/python - "$dl"/ansible-*.whl "$dest" requirements.yml <<'PY' || { rm -rf "$dl"; die "collections: extraction failed"; }
+    .venv/bin/python - "$dl"/ansible-*.whl "$dest" "${reqs[@]}" <<'PY' || { rm -rf "$dl"; die "collections: extraction failed"; }
 import json, sys, zipfile, yaml
 from ansible.galaxy.dependency_resolution.versioning import meets_requirements
 
-wheel, dest, req_file = sys.argv[1:]
-with open(req_file) as f:
-    reqs = (yaml.safe_load(f) or {}).get('collections') or []
+wheel, dest = sys.argv[1:3]
+reqs = []
+for req_file in sys.argv[3:]:
+    with open(req_file) as f:
+        reqs += (yaml.safe_load(f) or {}).get('collections') or []
 with zipfile.ZipFile(wheel) as z:
     names = z.namelist()
     for req in reqs:

@@ -4,6 +4,7 @@
 #
 #   scripts/molecule.sh [SCENARIO...]        default: every scenario under molecule/
 #   scripts/molecule.sh --prepare-only       only the set-up below (idempotent)
+#   scripts/molecule.sh --rootfs-tarball     only steps 1, 3 and the rootfs of 4; prints its path last
 #
 # Set-up (idempotent, each step skipped when done):
 #   1. apt-get install podman runc debootstrap apt-utils gpg (needs root), when missing
@@ -56,7 +57,7 @@ need_molecule() {
         .venv/bin/python -c 'import molecule, molecule_plugins.podman' || die "molecule did not install"
     fi
     [ -d .cache/collections/ansible_collections/containers/podman ] \
-        || die "containers.podman is not in .cache/collections: add it to requirements.yml and run scripts/bootstrap.sh collections"
+        || die "containers.podman is not in .cache/collections: add it to tests/requirements.yml and run scripts/bootstrap.sh collections"
     [ -L ansible_collections/openaccel/cyborg ] || bash scripts/bootstrap.sh --no-apt link >/dev/null
 }
 
@@ -78,16 +79,13 @@ CONF
 # --- 4. the image -----------------------------------------------------------------------------
 image_key() { { echo "$DEBIAN_MIRROR $IMAGE_PKGS v2"; } | sha256sum | cut -c1-12; }
 
-need_image() {
-    local key tarball rootfs start cid
+# the debootstrap rootfs tarball, cached in .cache/molecule (scripts/ee.sh builds its base from it
+# too: scripts/molecule.sh --rootfs-tarball); sets ROOTFS_TARBALL
+need_rootfs() {
+    local key tarball rootfs start
     key=$(image_key)
-    IMAGE=$IMAGE_NAME:$key
-    export OPENACCEL_MOLECULE_IMAGE=$IMAGE
-    if podman image exists "$IMAGE"; then
-        log "image $IMAGE present"
-        return 0
-    fi
     tarball=$CACHE/bookworm-$key.tar
+    ROOTFS_TARBALL=$tarball
     if [ ! -f "$tarball" ]; then
         start=$SECONDS
         rootfs=$CACHE/rootfs-$key
@@ -102,8 +100,20 @@ need_image() {
         rm -rf "$rootfs"
         log "rootfs cached in $tarball ($((SECONDS - start)) s)"
     fi
+}
+
+need_image() {
+    local key start cid
+    key=$(image_key)
+    IMAGE=$IMAGE_NAME:$key
+    export OPENACCEL_MOLECULE_IMAGE=$IMAGE
+    if podman image exists "$IMAGE"; then
+        log "image $IMAGE present"
+        return 0
+    fi
+    need_rootfs
     start=$SECONDS
-    podman import --change 'CMD ["/sbin/init"]' "$tarball" "$IMAGE_NAME:base-$key" >/dev/null || die "podman import failed"
+    podman import --change 'CMD ["/sbin/init"]' "$ROOTFS_TARBALL" "$IMAGE_NAME:base-$key" >/dev/null || die "podman import failed"
     log "installing systemd, python3 and a Debian kernel into the image (initramfs MODULES=list)"
     cid=$(podman run -d "$IMAGE_NAME:base-$key" sleep infinity) || die "podman run failed"
     podman exec "$cid" sh -c "mkdir -p /etc/initramfs-tools/conf.d \
@@ -126,6 +136,7 @@ scenarios=()
 for arg in "$@"; do
     case "$arg" in
         --prepare-only) prepare_only=1 ;;
+        --rootfs-tarball) need_pkgs; need_podman_conf; need_rootfs; echo "$ROOTFS_TARBALL"; exit 0 ;;
         -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
         *) [ -f "molecule/$arg/molecule.yml" ] || die "no scenario molecule/$arg"; scenarios+=("$arg") ;;
     esac

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Copy the collection as git sees it (tracked + untracked-not-ignored files) to
 #   DEST/ansible_collections/openaccel/cyborg
-# and the requirements.yml collections from .cache/collections next to it, then print that
-# path.  ansible-test refuses to run through the in-place symlink (it resolves the real cwd),
+# and the collections of .cache/collections (requirements.yml, tests/requirements.yml) next to
+# it, then print that path.  ansible-test refuses to run through the in-place symlink (it resolves the real cwd),
 # so sanity and units run in such a copy.
 #   scripts/stage-collection.sh DEST
 set -euo pipefail

@@ -3,8 +3,8 @@
 #   . scripts/test-env.sh
 # Puts .venv first on PATH, makes "ansible_collections.openaccel.cyborg..." importable from the
 # repo root (through the gitignored ansible_collections/openaccel/cyborg -> ../.. link), and lets
-# ansible find this collection in place plus the requirements.yml collections in
-# .cache/collections (scripts/bootstrap.sh makes both).
+# ansible find this collection in place plus the requirements.yml and tests/requirements.yml
+# collections in .cache/collections (scripts/bootstrap.sh makes both).
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export REPO
 case ":$PATH:" in *":$REPO/.venv/bin:"*) ;; *) PATH="$REPO/.venv/bin:$PATH" ;; esac
