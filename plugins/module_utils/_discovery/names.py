@@ -33,8 +33,8 @@ def label_product(product_label):
 def display_product(record):
     """The product name of a record: ``product``, else the rule label's name, else the ids.
     The one fallback every report uses (the accelerator_table filter, records of older runs)."""
-    return (record.get("product") or label_product(record.get("product_label"))
-            or "%s:%s" % (record.get("vendor_id"), record.get("device_id")))
+    ids = "%s:%s" % (record.get("vendor_id"), record.get("device_id"))
+    return record.get("product") or label_product(record.get("product_label")) or ids
 
 
 class NameResolver(object):

@@ -136,7 +136,6 @@ def parse_xclbin(head, size=None, read_at=None):
         "logic_uuid": logic, "mode": MODES.get(mode, str(mode)),
         "version": "%d.%d.%d" % (major, minor, patch), "num_sections": num_sections,
         "sections": [s["kind_name"] for s in sections],
-        "is_shell": bool(logic) or (PARTITION_METADATA in kinds and 0 not in kinds
-                                    and 19 not in kinds),
+        "is_shell": bool(logic) or (PARTITION_METADATA in kinds and 0 not in kinds and 19 not in kinds),
         "length": length,
     }

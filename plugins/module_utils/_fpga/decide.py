@@ -58,8 +58,8 @@ def _find(records, address):
 
 def _sibling(records, address, driver):
     for rec in records:
-        if (card_of(rec["address"]) == card_of(address) and rec.get("driver") == driver
-                and rec.get("type") == "fpga"):
+        same_card = card_of(rec["address"]) == card_of(address)
+        if same_card and rec.get("driver") == driver and rec.get("type") == "fpga":
             return rec
     return None
 

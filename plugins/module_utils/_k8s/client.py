@@ -103,8 +103,9 @@ def build_configuration(params):
     """A kubernetes.client.Configuration from the auth options, like kubernetes.core does."""
     configuration = kubernetes.client.Configuration()
     host = (params.get("host") or "").rstrip("/")
-    explicit = host and (params.get("api_key") or (params.get("username") and params.get("password"))
-                         or (params.get("client_cert") and params.get("client_key")))
+    basic_auth = params.get("username") and params.get("password")
+    cert_auth = params.get("client_cert") and params.get("client_key")
+    explicit = host and (params.get("api_key") or basic_auth or cert_auth)
     if explicit:
         pass
     elif params.get("kubeconfig") or params.get("context"):

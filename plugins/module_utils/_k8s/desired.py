@@ -168,8 +168,8 @@ def extended_resources(records, prefix, naming="product"):
         if naming == "type":
             name = rec["type"]
         else:
-            name = "%s-%s-%s" % (rec["type"], rec.get("vendor_label") or rec.get("vendor_id")
-                                 or "unknown", _product(rec) or "unknown")
+            vendor = rec.get("vendor_label") or rec.get("vendor_id") or "unknown"
+            name = "%s-%s-%s" % (rec["type"], vendor, _product(rec) or "unknown")
         key = "%s/%s" % (prefix, names.dns_label(name))
         counts[key] = counts.get(key, 0) + 1
     return dict((key, str(count)) for key, count in counts.items())
@@ -220,10 +220,8 @@ def device_attributes(rec):
         ("classCode", rec.get("class_code") and _string(rec["class_code"])),
         ("iommuGroup", rec.get("iommu_group") is not None and {"int": int(rec["iommu_group"])}),
         ("sriovTotalVFs", sriov.get("total_vfs") and {"int": int(sriov["total_vfs"])}),
-        ("sriovNumVFs", sriov.get("total_vfs") and sriov.get("num_vfs") is not None
-         and {"int": int(sriov["num_vfs"])}),
-        ("virtualFunction", rec.get("is_virtual_function") is not None
-         and {"bool": bool(rec["is_virtual_function"])}),
+        ("sriovNumVFs", sriov.get("total_vfs") and sriov.get("num_vfs") is not None and {"int": int(sriov["num_vfs"])}),
+        ("virtualFunction", rec.get("is_virtual_function") is not None and {"bool": bool(rec["is_virtual_function"])}),
         ("physfn", sriov.get("physfn") and _string(sriov["physfn"])),
     ]
     return [(name, value) for name, value in pairs if value]

@@ -68,8 +68,7 @@ _TIMESTAMP = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt \t]|$)")
 
 def needs_quotes(text):
     """True when a YAML 1.1, YAML 1.2 or Go reader could read plain ``text`` as a non-string."""
-    return (text in _NOT_STRING_WORDS or bool(_NUMBER_LIKE.match(text))
-            or bool(_TIMESTAMP.match(text)))
+    return text in _NOT_STRING_WORDS or bool(_NUMBER_LIKE.match(text)) or bool(_TIMESTAMP.match(text))
 
 
 if HAS_YAML:
@@ -98,8 +97,7 @@ def load(text):
         return []
     if HAS_YAML:
         return [doc for doc in yaml.safe_load_all(text) if doc is not None]
-    return [json.loads(part) for part in text.split("---\n") if part.strip()
-            and not part.lstrip().startswith("#")]
+    return [json.loads(part) for part in text.split("---\n") if part.strip() and not part.lstrip().startswith("#")]
 
 
 def read_text(path):

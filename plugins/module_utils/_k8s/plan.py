@@ -162,9 +162,9 @@ def plan_slices(existing, desired, driver):
     generations = set(((s.get("spec") or {}).get("pool") or {}).get("generation", 0)
                       for s in mine.values())
     current = max(generations) if generations else 0
-    same = (set(mine) == set(wanted) and len(generations) <= 1
-            and all(_spec_view(mine[n]) == _spec_view(wanted[n]) for n in wanted)
-            and all(MANAGED_BY_LABEL in (mine[n]["metadata"].get("labels") or {}) for n in mine))
+    same_names = set(mine) == set(wanted) and len(generations) <= 1
+    same_specs = same_names and all(_spec_view(mine[n]) == _spec_view(wanted[n]) for n in wanted)
+    same = same_specs and all(MANAGED_BY_LABEL in (mine[n]["metadata"].get("labels") or {}) for n in mine)
     if same:
         return [], [], current
     generation = current + 1
@@ -173,9 +173,9 @@ def plan_slices(existing, desired, driver):
         body = copy.deepcopy(body)
         body["spec"]["pool"]["generation"] = generation
         old = mine.get(name)
-        immutable_changed = old is not None and (
-            (old["spec"].get("pool") or {}).get("name") != body["spec"]["pool"]["name"]
-            or old["spec"].get("nodeName") != body["spec"]["nodeName"])
+        pool_renamed = old is not None and (old["spec"].get("pool") or {}).get("name") != body["spec"]["pool"]["name"]
+        node_moved = old is not None and old["spec"].get("nodeName") != body["spec"]["nodeName"]
+        immutable_changed = pool_renamed or node_moved
         writes.append((body, old, immutable_changed))
     deletes = [mine[name] for name in sorted(set(mine) - set(wanted))]
     return writes, deletes, generation

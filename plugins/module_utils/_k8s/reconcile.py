@@ -43,8 +43,8 @@ class Reconciler(object):
         """A 409, or the 422 a JSON patch test gets on nodes/status: re-read and plan again."""
         if not isinstance(exc, K8sError):
             return False
-        if exc.status != 409 and not (exc.status == 422 and exc.verb == "patch"
-                                      and exc.resource == "nodes/status"):
+        status_patch_conflict = exc.status == 422 and exc.verb == "patch" and exc.resource == "nodes/status"
+        if exc.status != 409 and not status_patch_conflict:
             return False
         self.conflicts += 1
         return True

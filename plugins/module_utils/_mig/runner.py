@@ -131,10 +131,6 @@ def _key(gpu):
     return "GPU %d %s" % (gpu["index"], gpu["bus_id"])
 
 
-def _key(gpu):
-    return "GPU %d %s" % (gpu["index"], gpu["bus_id"])
-
-
 def run(module):
     """Apply the selected configuration; returns the result dict, or raises ModuleFailure."""
     params = module.params
@@ -201,8 +197,7 @@ def _run(module, session, name, entries):
         raise ModuleFailure("%s. Done before the failure: %s. The GPUs now hold what "
                             "'gpus' shows; a new run continues from there."
                             % (failure, "; ".join(applier.done) or "nothing"), **result)
-    wrong = [g for g in now if g["index"] in desired and g["index"] not in pending_idx
-             and not matches(g, desired[g["index"]])]
+    wrong = [g for g in now if g["index"] in desired and g["index"] not in pending_idx and not matches(g, desired[g["index"]])]
     if wrong:
         raise ModuleFailure("verification failed: %s" % "; ".join(
             "%s shows MIG %s with %s" % (gpu_label(g), diff_view(g)["mig_mode"],

@@ -27,10 +27,10 @@ CYBORG_PROPERTIES = (("function_id", "accel:function_id"), ("bitstream_id", "acc
 
 # The OpenStack auth options without Placement's fixed endpoint: Glance's own is
 # image_endpoint (+ token, sent as X-Auth-Token), which excludes the Keystone options.
+_AUTH_OPTIONS = [(name, dict(opt)) for name, opt in auth.AUTH_ARGUMENT_SPEC.items() if name not in ("endpoint", "token")]
+_GLANCE_OPTIONS = [("image_endpoint", dict(type="str")), ("token", dict(type="str", no_log=True))]
 GLANCE_ARGSPEC = ArgumentSpec(
-    dict([("image_endpoint", dict(type="str")), ("token", dict(type="str", no_log=True))]
-         + [(name, dict(opt)) for name, opt in auth.AUTH_ARGUMENT_SPEC.items()
-            if name not in ("endpoint", "token")]),
+    dict(_GLANCE_OPTIONS + _AUTH_OPTIONS),
     mutually_exclusive=[["image_endpoint", "cloud"], ["image_endpoint", "auth"]])
 
 

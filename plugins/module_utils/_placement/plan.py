@@ -50,8 +50,8 @@ class Plan:
     @property
     def changes(self):
         root = self.root or {}
-        return bool(root.get("create") or root.get("delete") or self.new_traits or
-                    self.new_resource_classes or any(p["op"] != "none" for p in self.providers))
+        pending = (root.get("create"), root.get("delete"), self.new_traits, self.new_resource_classes)
+        return any(pending) or any(p["op"] != "none" for p in self.providers)
 
     def diff(self):
         before, after = {}, {}

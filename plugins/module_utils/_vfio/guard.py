@@ -202,11 +202,14 @@ class HostGuard(object):
     def _fbcon(self):
         """(known, [vtconN bound to fbcon]); known is False without class/vtconsole."""
         entries = [e for e in self.sysfs.listdir("class", "vtconsole") if e.startswith("vtcon")]
-        bound = [e for e in sorted(entries)
-                 if self.sysfs.read_optional("class", "vtconsole", e, "bind") == "1"
-                 and "frame buffer" in (self.sysfs.read_optional(
-                     "class", "vtconsole", e, "name") or "")]
+        bound = [e for e in sorted(entries) if self._fbcon_bound(e)]
         return bool(entries), bound
+
+    def _fbcon_bound(self, vtcon):
+        """True when ``vtcon`` is bound and is the frame buffer console."""
+        if self.sysfs.read_optional("class", "vtconsole", vtcon, "bind") != "1":
+            return False
+        return "frame buffer" in (self.sysfs.read_optional("class", "vtconsole", vtcon, "name") or "")
 
     def console_reasons(self):
         """{address: reason} of the boot VGA device and of the functions whose framebuffer

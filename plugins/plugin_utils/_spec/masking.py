@@ -25,8 +25,7 @@ CREDENTIAL_DICTS = ("auth", "cloud")
 
 def is_secret(key, value, names=()):
     key = str(key)
-    return (key in names or bool(SECRET_KEY_RE.search(key))
-            or (key in CREDENTIAL_DICTS and isinstance(value, dict)))
+    return key in names or bool(SECRET_KEY_RE.search(key)) or (key in CREDENTIAL_DICTS and isinstance(value, dict))
 
 
 def _leaves(value):

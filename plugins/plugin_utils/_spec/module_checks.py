@@ -104,8 +104,7 @@ def spec_errors(spec):
     register = spec.get("register") or {}
     if _enabled(register.get("kubernetes")):
         out += _k8s_errors(register["kubernetes"])
-    if "placement" in register and (register["placement"] is None
-                                    or _enabled(register["placement"])):
+    if "placement" in register and (register["placement"] is None or _enabled(register["placement"])):
         out += _placement_errors(spec)
     for i, entry in enumerate(spec.get("devices") or []):
         base = "$.devices[%d]" % i

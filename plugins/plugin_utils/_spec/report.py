@@ -59,6 +59,7 @@ def build_report(host, plan, devices, results, check_mode):
     # again), so that part of the plan is provisional.
     provisional = planning and any(_changed(results[name]) for name in DEVICE_STEPS)
     providers = results["placement"].get("providers") or {}
+    provider_actions = [(action, list(providers.get(action) or [])) for action in PROVIDER_ACTIONS]
     stages = {
         "sriov": {"changed": _changed(results["sriov"]), "targets": _addresses(results["sriov"])},
         "vfio": {"changed": _changed(results["vfio"]) or _changed(results["native"]),
@@ -67,9 +68,7 @@ def build_report(host, plan, devices, results, check_mode):
                 "targets": [item.get("selected_config", "inline")
                             for item in _changed_items(results["mig"])]},
         "flash": {"changed": _changed(results["flash"]), "targets": _addresses(results["flash"])},
-        "placement": dict(
-            [("changed", _changed(results["placement"])), ("provisional", provisional)]
-            + [(action, list(providers.get(action) or [])) for action in PROVIDER_ACTIONS]),
+        "placement": dict([("changed", _changed(results["placement"])), ("provisional", provisional)] + provider_actions),
         "kubernetes": {"changed": _changed(results["kubernetes"]), "provisional": provisional,
                        "actions": list(results["kubernetes"].get("actions") or []),
                        "files": list(results["kubernetes"].get("changed_files") or [])},
