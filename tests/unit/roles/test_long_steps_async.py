@@ -1,14 +1,19 @@
 """Steps that take minutes run as async jobs polled by the play, so no SSH or connection
-timeout can cut them: every task of the roles that programs an FPGA (fpga_program) has
-``async`` and ``poll``, both from role variables. (Package installs of the driver roles: not
-yet, see changelogs.)"""
+timeout can cut them, and the play says how long they took:
+
+- every task of the roles that programs an FPGA (fpga_program);
+- every package install (apt/dnf with packages) of the driver roles, where DKMS or a vendor
+  post-install builds kernel modules.
+
+Both ``async`` and ``poll`` come from role variables the role documents."""
 import glob
 import os
 
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-LONG = ("openaccel.cyborg.fpga_program",)
+DRIVER_ROLES = ("nvidia_driver", "intel_opae", "xilinx_xrt")
+PACKAGE_MODULES = ("ansible.builtin.apt", "ansible.builtin.dnf")
 
 
 def _tasks(items):
@@ -20,16 +25,63 @@ def _tasks(items):
             yield from _tasks(task.get(key))
 
 
-def _long_tasks():
-    for path in sorted(glob.glob(os.path.join(ROOT, "roles", "*", "tasks", "*.yml"))):
+def _role_tasks(role):
+    for path in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))):
         with open(path) as handle:
             for task in _tasks(yaml.safe_load(handle)):
-                if any(name in task for name in LONG):
-                    yield os.path.relpath(path, ROOT), task
+                yield os.path.relpath(path, ROOT), task
 
 
-def test_long_steps_are_async_jobs_polled_by_the_play():
-    found = list(_long_tasks())
-    assert found, "no long-running task found: is LONG still right?"
-    for path, task in found:
-        assert "{{" in str(task.get("async")) and "{{" in str(task.get("poll")), (path, task.get("name"))
+def is_long(role, task):
+    """The rule: FPGA programming anywhere; a package install (not a cache refresh) in a driver role."""
+    if "openaccel.cyborg.fpga_program" in task:
+        return True
+    if role not in DRIVER_ROLES:
+        return False
+    for module in PACKAGE_MODULES:
+        args = task.get(module)
+        if isinstance(args, dict) and ("name" in args or "deb" in args):
+            return True
+    return False
+
+
+def long_tasks():
+    for role in sorted(os.listdir(os.path.join(ROOT, "roles"))):
+        for path, task in _role_tasks(role):
+            if is_long(role, task):
+                yield role, path, task
+
+
+def _documented_options(role):
+    with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as handle:
+        specs = yaml.safe_load(handle)["argument_specs"]
+    return set(name for entry in specs.values() for name in (entry.get("options") or {}))
+
+
+def test_the_rule_finds_both_kinds():
+    roles = set(role for role, _path, _task in long_tasks())
+    assert "accelerators" in roles and set(DRIVER_ROLES) <= roles, roles
+
+
+def test_the_rule_tells_installs_from_cache_refreshes():
+    assert is_long("nvidia_driver", {"ansible.builtin.apt": {"name": ["x"], "state": "present"}})
+    assert is_long("xilinx_xrt", {"ansible.builtin.apt": {"deb": "/tmp/x.deb"}})
+    assert not is_long("nvidia_driver", {"ansible.builtin.apt": {"update_cache": True}})
+    assert not is_long("sriov", {"ansible.builtin.apt": {"name": ["x"]}})
+
+
+def test_long_steps_are_async_jobs_polled_by_the_play_with_documented_variables():
+    for role, path, task in long_tasks():
+        documented = _documented_options(role)
+        for key in ("async", "poll"):
+            value = str(task.get(key))
+            assert "{{" in value, (path, task.get("name"), key)
+            variable = value.strip("{} ")
+            assert variable in documented, (path, task.get("name"), variable)
+
+
+def test_driver_roles_say_how_long_the_installation_took():
+    for role in DRIVER_ROLES:
+        messages = [str(task.get("ansible.builtin.debug", {}).get("msg"))
+                    for _path, task in _role_tasks(role) if "ansible.builtin.debug" in task]
+        assert any("took" in m and "_install_started" in m for m in messages), role
