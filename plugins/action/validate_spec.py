@@ -61,7 +61,8 @@ class ActionModule(ActionBase):
         if not errors:
             # the later modules' own checks of what the spec alone decides (no host touched)
             errors = module_checks.spec_errors(spec)
-        # relative controller paths: under the host's inventory directory (docs/spec.md)
+        # relative controller paths: under the host's inventory directory (docs page spec,
+        # docs/docsite/rst/spec.rst)
         base = paths.base_dir(task_vars)
         resolved, register_paths = {}, {}
         if not errors:

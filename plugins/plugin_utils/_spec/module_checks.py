@@ -7,7 +7,7 @@
 
 Every value a later stage's module would refuse is refused here first, with the same
 function (``module_utils/<capability>/checks.py``: the one exception to the layer rule,
-docs/architecture.md) and the same message, named by its spec path, before anything
+docs/docsite/rst/architecture.rst) and the same message, named by its spec path, before anything
 changes.  ``CHECKS`` is the table: one row per spec field and the module option it feeds.
 
 ``spec_errors(spec)`` needs the spec only (the schema stage: no host is touched);

@@ -4,6 +4,7 @@ and the standard pcieRoot attribute lets a claim align a GPU and a NIC."""
 import copy
 import os
 import re
+import textwrap
 
 import pytest
 import yaml
@@ -113,10 +114,10 @@ def test_node_directory_builds_with_kustomize(tmp_path):
 
 
 def _docs_claim():
-    with open(os.path.join(ROOT, "docs", "kubernetes.md")) as handle:
+    with open(os.path.join(ROOT, "docs", "docsite", "rst", "kubernetes.rst")) as handle:
         text = handle.read()
-    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
-    docs = [d for block in blocks for d in yaml.safe_load_all(block)
+    blocks = re.findall(r"^\.\. code-block:: yaml\n\n((?:   .*\n|\n)+)", text, re.M)
+    docs = [d for block in blocks for d in yaml.safe_load_all(textwrap.dedent(block))
             if isinstance(d, dict) and d.get("kind") in ("ResourceClaim", "DeviceClass")]
     return docs
 

@@ -1,4 +1,5 @@
-"""The layer rule of plugins/ (docs/architecture.md), rebuilt from the source on every run.
+"""The layer rule of plugins/ (docs/docsite/rst/architecture.rst), rebuilt from the source on
+every run.
 
 - top-level ``module_utils/_*.py`` files are the shared kernel: they import only the kernel;
 - a ``module_utils`` subpackage is imported by its own files, its module and its action or

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 
 import pytest
 import yaml
@@ -267,9 +268,10 @@ def test_bad_address_patterns_are_refused(pattern):
 
 
 def _doc(name):
-    path = os.path.join(ROOT, "docs", name)
+    """The collection docs page NAME (docs/docsite/rst/NAME.rst)."""
+    path = os.path.join(ROOT, "docs", "docsite", "rst", name + ".rst")
     if not os.path.exists(path):
-        pytest.skip("no %s in this copy" % name)
+        pytest.skip("no %s in this copy" % path)
     with open(path) as handle:
         return handle.read()
 
@@ -281,10 +283,10 @@ def _check_jsonschema():
 
 
 def _schema_job_loop():
-    """The schema job's loop of docs/gitops.md, as documented."""
-    text = _doc("gitops.md")
+    """The schema job's loop of the gitops docs page, as documented."""
+    text = _doc("gitops")
     loop = re.search(r"^( *)for f in \$INVENTORY/.*?^\1done$", text, re.M | re.S)
-    assert loop and "check-jsonschema" in loop.group(0), "no schema loop in docs/gitops.md"
+    assert loop and "check-jsonschema" in loop.group(0), "no schema loop on the gitops page"
     return "\n".join(line[len(loop.group(1)):] for line in loop.group(0).splitlines())
 
 
@@ -323,8 +325,9 @@ def test_documented_check_jsonschema_step_still_rejects_bad_values(tmp_path):
 
 def test_the_spec_page_example_passes_the_documented_table_command(tmp_path):
     tool = _check_jsonschema()
-    text = _doc("spec.md")
-    blocks = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", text, re.S)]
+    text = _doc("spec")
+    blocks = [yaml.safe_load(textwrap.dedent(b)) for b in
+              re.findall(r"^\.\. code-block:: yaml\n\n((?:   .*\n|\n)+)", text, re.M)]
     specs = [b["accelerators_spec"] for b in blocks if isinstance(b, dict)
              and "accelerators_spec" in b]
     assert specs
