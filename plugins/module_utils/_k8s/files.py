@@ -29,6 +29,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import sys
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._files import atomic_write
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s.desired import NFD_PREFIX
@@ -80,7 +81,7 @@ if HAS_YAML:
                                          style="'" if needs_quotes(data) else None)
 
     QuotingDumper.add_representer(type(u""), QuotingDumper.represent_str)
-    if str is not type(u""):  # Python 2 byte strings
+    if sys.version_info[0] < 3:  # Python 2 byte strings
         QuotingDumper.add_representer(str, QuotingDumper.represent_str)
 
 

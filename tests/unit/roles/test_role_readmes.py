@@ -44,8 +44,7 @@ def _load(role, *parts):
 def _option_names(options):
     for name, spec in (options or {}).items():
         yield name
-        for sub in _option_names((spec or {}).get('options')):
-            yield sub
+        yield from _option_names((spec or {}).get('options'))
 
 
 def _argument_spec_options(role):
@@ -63,14 +62,11 @@ def _strings(data):
         yield data
     elif isinstance(data, dict):
         for key, value in data.items():
-            for s in _strings(key):
-                yield s
-            for s in _strings(value):
-                yield s
+            yield from _strings(key)
+            yield from _strings(value)
     elif isinstance(data, list):
         for item in data:
-            for s in _strings(item):
-                yield s
+            yield from _strings(item)
 
 
 def test_roles_found():

@@ -1,4 +1,8 @@
 """Unit tests: the waiter (fake clock, fake udev monitor) and the wait-method choice."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils import _wait as w

@@ -1,5 +1,9 @@
 """A module's documented options, its own and those of the collection's doc fragments it
 extends, checked against its argument spec (what ansible-doc shows must be what it takes)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import importlib
 
 import yaml

@@ -1,4 +1,8 @@
 """Unit tests: fpga_program's decision ("is work needed?") on records from hwsim trees."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import copy
 
 import pytest

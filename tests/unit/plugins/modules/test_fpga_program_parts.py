@@ -1,5 +1,9 @@
 """Unit tests: fpga_program's lock, staged-state record, tool command lines and runner,
 device-user detection, and the module's documentation vs argument spec."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import hashlib
 import os
 import subprocess

@@ -1,4 +1,8 @@
 """Module documentation and argument spec agree; a missing kubernetes library is reported."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import yaml
 
 from ansible_collections.openaccel.cyborg.plugins.doc_fragments import k8s_auth

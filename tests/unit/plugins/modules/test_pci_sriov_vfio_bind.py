@@ -1,5 +1,9 @@
 """Unit tests: pci_sriov and vfio_bind documentation matches the argument specs; check mode
 writes nothing (run in-process against a fixture tree with a fake AnsibleModule)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 import yaml
 

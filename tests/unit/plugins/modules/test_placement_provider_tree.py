@@ -1,4 +1,8 @@
 """Unit tests: the module's documentation matches its argument spec."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import yaml
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._placement import runner as body

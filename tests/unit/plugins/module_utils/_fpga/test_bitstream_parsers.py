@@ -1,4 +1,8 @@
 """Unit tests: GBS and xclbin header parsers, format detection, checksums."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import struct
 

@@ -1,5 +1,9 @@
 """Unit tests: fpga_program's Glance source, through the shared OpenStack backend
 (_openstack/glance.py builds its own adapter for service type image from _openstack/auth.py)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._fpga.source import (

@@ -1,6 +1,10 @@
 """Unit tests: fpga_program hashes and flashes the same bytes. Every source becomes a private
 copy (a 0700 directory of this run), hashed while copied; the original can change afterwards
 without changing what is parsed, reported or handed to the tool."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import hashlib
 import os
 import stat

@@ -1,4 +1,8 @@
 """Desired labels, extended resources and ResourceSlices built from device records."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import copy
 
 import pytest

@@ -1,5 +1,9 @@
 """Manifest YAML that every reader reads back as written (YAML 1.1, YAML 1.2, Go/kubectl), and
 the kustomization of a node directory."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 import yaml
 

@@ -1,4 +1,8 @@
 """Name, label, semver and quantity helpers of the Kubernetes registration."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import names

@@ -1,4 +1,8 @@
 """Planning: label/capacity ownership and pool generations (no API involved)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 from ansible_collections.openaccel.cyborg.plugins.module_utils._k8s import plan as rec
 
 

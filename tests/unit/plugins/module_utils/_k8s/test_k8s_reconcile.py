@@ -1,5 +1,9 @@
 """API mode without a server: conflict retries (count, back-off, give-up), partial results,
 and the layering of manifest mode (no client, no kubernetes library)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import ast
 import os
 

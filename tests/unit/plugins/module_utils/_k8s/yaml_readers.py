@@ -5,6 +5,10 @@ kubectl, kustomize, Argo CD and Flux read YAML with Go libraries (sigs.k8s.io/ya
 go-yaml): YAML 1.1 style resolution plus Go's number parsing, so a plain ``088000`` is the
 float 88000 and ``y`` is true there, while PyYAML reads both as strings.
 """
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 import re
 import shutil

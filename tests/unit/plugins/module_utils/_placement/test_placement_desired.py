@@ -1,4 +1,8 @@
 """Unit tests: desired state from device records (no server)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import copy
 import uuid
 

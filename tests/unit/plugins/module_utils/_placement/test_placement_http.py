@@ -1,4 +1,8 @@
 """Unit tests: the HTTP client's retries, accounting and error messages (fake adapter)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import json
 
 import pytest

@@ -1,4 +1,8 @@
 """Unit tests: the plan (what has to change) from a fake, in-memory Placement."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._placement.desired import (

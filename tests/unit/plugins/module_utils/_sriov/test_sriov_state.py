@@ -1,4 +1,8 @@
 """Unit tests: SR-IOV decisions (validate, plan, predicted VF addresses, progress)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_address import (

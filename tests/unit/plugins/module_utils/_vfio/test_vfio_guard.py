@@ -1,4 +1,8 @@
 """Unit tests: what the host needs (mounts, swap, LVM, default route through a bond, IPv6)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import os
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._sysfs import Sysfs

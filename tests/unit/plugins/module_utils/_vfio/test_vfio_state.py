@@ -1,4 +1,8 @@
 """Unit tests: vfio_bind decisions (plans, done-ness, IOMMU groups, safety)."""
+
+from __future__ import (absolute_import, division, print_function)
+__metaclass__ = type
+
 import pytest
 
 from ansible_collections.openaccel.cyborg.plugins.module_utils._pci_function import (
