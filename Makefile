@@ -1,17 +1,16 @@
 # openaccel.cyborg developer entry points.  On a fresh Debian 12 machine (root, no stdin):
 #   make demo    prepare everything, then run the demo (scripts/demo.sh)
 #   make test    prepare everything, then run the whole suite (scripts/test.sh)
-# One stage at a time: make unit | integration | sanity | units | lint | galaxy | compat | molecule
+# One stage at a time: make unit | integration | sanity | units | lint | galaxy | compat | molecule | ee
 # Benchmarks (ratios against baselines measured in the same run): make bench
-# Opt-in, not in make test: make sanity-newest (ansible-test sanity of ansible-core 2.21)
 # Preparation only: make bootstrap (idempotent; fast when nothing changed).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 BOOTSTRAP := bash scripts/bootstrap.sh
 TEST := bash scripts/test.sh
 
-.PHONY: help bootstrap bootstrap-main demo test unit integration sanity units lint changelog \
-	galaxy compat sanity-newest clean distclean
+.PHONY: help bootstrap bootstrap-main demo test unit integration sanity units lint changelog ee \
+	galaxy compat clean distclean
 
 help:
 	@sed -n '/^[^#]/q; s/^# \{0,1\}//p' Makefile
@@ -19,8 +18,8 @@ help:
 bootstrap:
 	$(BOOTSTRAP) all
 
-# what the demo and most stages need; compat, sanity (its Python 3.6/3.7 part) and
-# sanity-newest need the 2.16/2.21 venvs too, and so need pyenv's Python 3.12
+# what the demo and most stages need; compat and sanity need the venvs of the other ansible-core
+# releases too (bootstrap: oldest, sanity, newest), and so pyenv's Python 3.12
 bootstrap-main:
 	$(BOOTSTRAP) system main servers collections link getpip
 
@@ -30,14 +29,16 @@ demo: bootstrap-main
 test: bootstrap
 	$(TEST) all
 
-unit integration units lint galaxy molecule: bootstrap-main
+unit integration units lint molecule ee: bootstrap-main
+	$(TEST) $@
+
+galaxy: bootstrap-main
+	$(BOOTSTRAP) importer
 	$(TEST) $@
 
 sanity compat: bootstrap
 	$(TEST) $@
 
-sanity-newest: bootstrap
-	$(TEST) sanity_newest
 
 bench: bootstrap-main
 	. scripts/test-env.sh && python benchmarks/discovery_bench.py

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepare this checkout for the demo and the tests, on a fresh Debian 12 machine or a used one.
 #
-#   scripts/bootstrap.sh [--no-apt] [PART...]      PART: system main oldest newest servers
-#                                                  collections link getpip all (default: all)
+#   scripts/bootstrap.sh [--no-apt] [PART...]      PART: system main oldest newest sanity
+#                                                  servers importer collections link getpip all
+#                                                  (default: all)
 #
 #   system       apt-get install the bindep.txt packages that are missing (needs root or sudo)
 #   main         .venv         Python 3.11 + requirements-test.txt (ansible-core 2.19, pytest, ...)
@@ -11,6 +12,12 @@
 #   servers      .venv-servers Python 3.11 + OpenStack Placement and Keystone ($SERVER_PACKAGES),
 #                the real servers tests/servers starts on 127.0.0.1 (apart from .venv: their
 #                oslo.*/SQLAlchemy pins stay out of the tested environment)
+#   sanity       .venv-core-X.Y: ansible-core $ANSIBLE_CORE_SANITY (only ansible-core: the
+#                ansible-test of each release the collection supports between oldest, main and
+#                newest, for the sanity stage; 2.20 needs Python 3.12, from pyenv)
+#   importer     .venv-importer Python 3.11 + galaxy-importer ($IMPORTER_PACKAGES), the upload
+#                checker Galaxy and Automation Hub run on every collection tarball (apart from
+#                .venv: it brings its own ansible-core, ansible-lint and flake8)
 #   collections  .cache/collections: the collections of requirements.yml (the content's) and
 #                tests/requirements.yml (the tests'), from the PyPI "ansible" package (Galaxy is
 #                not reachable from CI)
@@ -33,6 +40,8 @@ ANSIBLE_CORE_OLDEST=${ANSIBLE_CORE_OLDEST:-2.16.19}
 ANSIBLE_CORE_NEWEST=${ANSIBLE_CORE_NEWEST:-2.21.5}
 ANSIBLE_BUNDLE=${ANSIBLE_BUNDLE:-12.3.0}
 SERVER_PACKAGES=${SERVER_PACKAGES:-openstack-placement==16.0.0 keystone==30.0.0}
+ANSIBLE_CORE_SANITY=${ANSIBLE_CORE_SANITY:-2.17.14 2.18.19 2.20.10}
+IMPORTER_PACKAGES=${IMPORTER_PACKAGES:-galaxy-importer==0.4.44 ansible-core==2.19.14 ansible-lint==26.10.1 flake8==6.1.0}
 PYENV_ROOT=${PYENV_ROOT:-$HOME/.pyenv}
 COLLECTION_NS=openaccel
 COLLECTION_NAME=cyborg
@@ -141,6 +150,17 @@ do_oldest() { ensure_venv .venv-oldest "$(find_python311)" "ansible-core==$ANSIB
 do_newest() { ensure_venv .venv-newest "$(find_python_newest)" "ansible-core==$ANSIBLE_CORE_NEWEST" -r requirements.txt; }
 # shellcheck disable=SC2086  # SERVER_PACKAGES is a list of requirement words
 do_servers() { ensure_venv .venv-servers "$(find_python311)" $SERVER_PACKAGES; }
+do_sanity() {
+    local version series py
+    for version in $ANSIBLE_CORE_SANITY; do
+        series=${version%.*}
+        # ansible-core 2.20 and later run on Python 3.12+ only
+        case "$series" in 2.1[0-9]) py=$(find_python311) ;; *) py=$(find_python_newest) ;; esac
+        ensure_venv ".venv-core-$series" "$py" "ansible-core==$version"
+    done
+}
+# shellcheck disable=SC2086  # IMPORTER_PACKAGES is a list of requirements
+do_importer() { ensure_venv .venv-importer "$(find_python311)" $IMPORTER_PACKAGES; }
 
 # --- collections from the PyPI "ansible" package ----------------------------------------------
 do_collections() {
@@ -226,13 +246,13 @@ parts=()
 for arg in "$@"; do
     case "$arg" in
         --no-apt) apt=0 ;;
-        all) parts+=(system main oldest newest servers collections link getpip) ;;
-        system|main|oldest|newest|servers|collections|link|getpip) parts+=("$arg") ;;
+        all) parts+=(system main oldest newest sanity servers importer collections link getpip) ;;
+        system|main|oldest|newest|sanity|servers|importer|collections|link|getpip) parts+=("$arg") ;;
         -h|--help) sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; exit 0 ;;
         *) die "unknown part '$arg' (see $0 --help)" ;;
     esac
 done
-[ ${#parts[@]} -gt 0 ] || parts=(system main oldest newest servers collections link getpip)
+[ ${#parts[@]} -gt 0 ] || parts=(system main oldest newest sanity servers importer collections link getpip)
 
 start=$SECONDS
 done_parts=" "

@@ -5,21 +5,26 @@
 #
 #   unit         pytest tests/unit                      (.venv, ansible-core 2.19, Python 3.11)
 #   integration  pytest tests/integration               (real servers on 127.0.0.1)
-#   sanity       ansible-test sanity on a staged copy: every test on the controller (3.11), the
-#                Python-version tests (compile, import) on target Pythons 3.8-3.13, and with
-#                ansible-core 2.16's ansible-test on 3.6/3.7 (targets only 2.16 still manages)
+#   sanity       plain ansible-test sanity (no --exclude) on staged copies, with the ansible-test
+#                of every supported ansible-core: 2.19 on the controller (3.11) and the
+#                Python-version tests on target Pythons 3.8-3.13; 2.16 also on 3.6/3.7 (targets
+#                only 2.16 still manages); 2.16, 2.17, 2.18 (3.11), 2.20 and 2.21 (3.12)
 #   units        ansible-test units on a staged copy    (ansible's own pytest harness)
 #   lint         ansible-lint (production profile) here and in a fresh copy with no set-up (with
 #                ansible-doc of every module and role there), antsibull-changelog lint (and lint-changelog-yaml
-#                of changelogs/changelog.yaml), antsibull-docs lint-collection-docs --plugin-docs
+#                of changelogs/changelog.yaml), antsibull-docs lint-collection-docs --plugin-docs,
+#                and the collection docsite built with antsibull-docs + Sphinx (scripts/docsite.sh)
 #   galaxy       ansible-galaxy collection build, check the tarball's file list, install it in a
 #                temp dir and run openaccel.cyborg.accelerator_facts by FQCN from there only, then
 #                the openaccel.cyborg.site playbook from there on a simulated host (t4) against a
 #                real Placement and Kubernetes manifests (twice: the second run changes nothing);
-#                ansible-builder create of execution-environment.yml (no container build)
+#                ansible-builder create of execution-environment.yml; galaxy-importer on the
+#                tarball with its default and an Automation Hub configuration
 #   compat       the same module through ansible-core 2.16 (.venv-oldest) and 2.21 (.venv-newest)
 #   molecule     the driver roles' molecule scenarios on podman Debian 12 targets (scripts/molecule.sh)
-#   sanity_newest  (opt-in, not in "all") ansible-test sanity of ansible-core 2.21, Python 3.12
+#   ee           the execution environment built for real (ansible-builder build, podman, a local
+#                Debian base) and openaccel.cyborg.site run in it with ansible-runner, twice
+#                (scripts/ee.sh)
 #
 # Run scripts/bootstrap.sh first (make does).  Every stage prints what it runs.  All stages run
 # even when one fails (FAIL_FAST=1 stops at the first failure); the last line is the summary.
@@ -33,7 +38,7 @@ set -uo pipefail
 . "$REPO/scripts/site-lib.sh"
 cd "$REPO" || exit 2
 
-ALL_STAGES=(unit integration sanity units lint galaxy compat molecule)
+ALL_STAGES=(unit integration sanity units lint galaxy compat molecule ee)
 HWSIM_HOST=${HWSIM_HOST:-h100_8gpu}
 FQCN=openaccel.cyborg.accelerator_facts
 PYENV_ROOT=${PYENV_ROOT:-$HOME/.pyenv}
@@ -100,55 +105,44 @@ target_pythons() {
     done
 }
 
-# Paths with ':' (captured Linux sysfs trees under tests/fixtures, e.g. .../devices/0000:3b:00.0)
-# make ansible-test's no-illegal-filenames test crash while parsing its own output. They are test
-# data that never ships (galaxy.yml build_ignore has tests), so they are kept out of sanity.
-sanity_excludes() {
-    find . -path ./tests/output -prune -o -name '*:*' -prune -print \
-        | sed -e 's|^\./||' -e 's|/[^/]*$|/|' | sort -u | sed 's|^|--exclude\n|'
-}
-
-stage_sanity() {
-    need_venv .venv || return 1
-    local stage rc=0 excludes targets
-    stage=$(scripts/stage-collection.sh "$WORK/sanity") || return 1
-    say "staged copy: $stage"
+# sanity_run LABEL VENV ARGS...: ansible-test sanity of VENV's ansible-core on a staged copy of
+# its own (ansible-test writes tests/output there), plain: no --exclude; what a version reports
+# and the collection cannot change is in that version's tests/sanity/ignore-X.Y.txt, each line
+# with its reason
+sanity_run() {
+    local label=$1 venv=$2 stage
+    shift 2
+    need_venv "$venv" || return 1
+    stage=$(scripts/stage-collection.sh "$WORK/sanity-$label") || return 1
+    say "--- $label: $("$venv/bin/ansible" --version | sed -n 1p), staged copy $stage"
     (
         cd "$stage" || exit 1
         unset ANSIBLE_COLLECTIONS_PATH   # ansible-test uses the staged tree's ansible_collections
-        mapfile -t excludes < <(sanity_excludes)
-        mapfile -t targets < <(target_pythons 3.8 3.9 3.10 3.11 3.12 3.13)
         # shellcheck disable=SC2086
-        PATH="$PYBIN:$PATH" run_quiet ansible-test sanity --color no --controller origin:python=venv/3.11 \
-            "${targets[@]}" "${excludes[@]}" ${SANITY_ARGS:-} || rc=1
-
-        # ansible-core 2.16 (the oldest this collection supports) still manages Python 3.6 and
-        # 3.7 hosts; ansible-test 2.19 no longer knows them, 2.16's does.
-        mapfile -t targets < <(target_pythons 3.6 3.7)
-        if [ ${#targets[@]} -gt 0 ] && need_venv "$REPO/.venv-oldest"; then
-            PATH="$REPO/.venv-oldest/bin:$PYBIN:$PATH" run_quiet ansible-test sanity --color no \
-                --test compile --test import --controller origin:python=venv/3.11 \
-                "${targets[@]}" "${excludes[@]}" || rc=1
-        fi
-        exit $rc
+        PATH="$venv/bin:$PYBIN:$PATH" run_quiet ansible-test sanity --color no "$@" ${SANITY_ARGS:-}
     )
 }
 
-# Opt-in (make sanity-newest, not part of "all"): ansible-test 2.21's own sanity rules, controller
-# Python 3.12, to see early what the next ansible-core releases will ask of the collection.
-stage_sanity_newest() {
-    need_venv .venv-newest || return 1
-    local stage excludes
-    stage=$(scripts/stage-collection.sh "$WORK/sanity-newest") || return 1
-    say "staged copy: $stage"
-    (
-        cd "$stage" || exit 1
-        unset ANSIBLE_COLLECTIONS_PATH
-        mapfile -t excludes < <(sanity_excludes)
-        # shellcheck disable=SC2086
-        PATH="$REPO/.venv-newest/bin:$PATH" run_quiet ansible-test sanity --color no --venv \
-            --python 3.12 "${excludes[@]}" ${SANITY_ARGS:-}
-    )
+# Every ansible-core release the collection supports (meta/runtime.yml: >=2.16), each with its
+# own ansible-test: 2.19 (.venv) with the Python-version tests on every target Python 3.8-3.13;
+# 2.16 also on 3.6/3.7 (targets only 2.16 still manages; later ansible-tests no longer know
+# them); 2.17, 2.18, 2.20 and 2.21 on their controller Python.
+stage_sanity() {
+    need_venv .venv || return 1
+    local rc=0 targets
+    mapfile -t targets < <(target_pythons 3.8 3.9 3.10 3.11 3.12 3.13)
+    sanity_run 2.19 "$REPO/.venv" --controller origin:python=venv/3.11 "${targets[@]}" || rc=1
+    sanity_run 2.16 "$REPO/.venv-oldest" --venv --python 3.11 || rc=1
+    mapfile -t targets < <(target_pythons 3.6 3.7)
+    if [ ${#targets[@]} -gt 0 ]; then
+        sanity_run 2.16-py36-py37 "$REPO/.venv-oldest" --test compile --test import \
+            --controller origin:python=venv/3.11 "${targets[@]}" || rc=1
+    fi
+    sanity_run 2.17 "$REPO/.venv-core-2.17" --venv --python 3.11 || rc=1
+    sanity_run 2.18 "$REPO/.venv-core-2.18" --venv --python 3.11 || rc=1
+    sanity_run 2.20 "$REPO/.venv-core-2.20" --venv --python 3.12 || rc=1
+    sanity_run 2.21 "$REPO/.venv-newest" --venv --python 3.12 || rc=1
+    return $rc
 }
 
 stage_units() {
@@ -216,6 +210,14 @@ stage_lint() {
     # antsibull-docs copies the collection (git-tracked and untracked, not ignored, files) into
     # its own ansible_collections tree
     run antsibull-docs lint-collection-docs --plugin-docs . || rc=1
+    # the collection docsite (plugin, module and role pages, and docs/docsite/rst), Sphinx
+    # warnings as errors
+    if run bash scripts/docsite.sh "$WORK/docsite" >"$WORK/docsite.log" 2>&1; then
+        say "docsite: built in $WORK/docsite ($(find "$WORK/docsite" -name '*.html' | wc -l) pages)"
+    else
+        tail -n 30 "$WORK/docsite.log"
+        rc=1
+    fi
     return $rc
 }
 
@@ -274,10 +276,31 @@ PY
 # the built tarball must hold the collection and nothing of the development tree
 FORBIDDEN='^(tests|scripts|molecule|inventories|benchmarks|ansible_collections|build|\.ci|\.cache|\.git|\.venv[^/]*|\.pytest_cache)(/|$)|(^|/)__pycache__(/|$)|\.pyc$|\.tar\.gz$|^(Makefile|\.gitignore|\.ansible-lint|ansible\.cfg|pytest\.ini|requirements-test\.txt)$'
 
+# release_entry: the version galaxy.yml builds has its release in changelogs/changelog.yaml and
+# in CHANGELOG.rst (antsibull-changelog release was run for it before the build)
+release_entry() {
+    say "checking: galaxy.yml's version has a release entry in changelogs/changelog.yaml and CHANGELOG.rst"
+    "$REPO/.venv/bin/python" - <<'PY'
+import sys
+import yaml
+
+version = yaml.safe_load(open("galaxy.yml"))["version"]
+releases = (yaml.safe_load(open("changelogs/changelog.yaml")) or {}).get("releases") or {}
+rst = open("CHANGELOG.rst").read().splitlines()
+missing = [where for where, ok in (("changelogs/changelog.yaml", version in releases),
+                                   ("CHANGELOG.rst", "v%s" % version in rst)) if not ok]
+if missing:
+    sys.exit("version %s (galaxy.yml) has no release entry in %s: run antsibull-changelog release "
+             "(with the fragments of the release in changelogs/fragments) before building" % (version, " and ".join(missing)))
+print("ok: %s released on %s" % (version, releases[version].get("release_date")))
+PY
+}
+
 stage_galaxy() {
     need_venv .venv || return 1
     local dir=$WORK/galaxy tarball listing bad
     mkdir -p "$dir"
+    release_entry || return 1
     run_quiet ansible-galaxy collection build --force --output-path "$dir" || return 1
     tarball=$(find "$dir" -maxdepth 1 -name 'openaccel-cyborg-*.tar.gz' | head -n1)
     [ -n "$tarball" ] || { say "ERROR: no tarball in $dir"; return 1; }
@@ -309,7 +332,50 @@ stage_galaxy() {
         run_module "$REPO/.venv/bin" "$dir/result.txt" || exit 1
         galaxy_site "$dir/site" "$dir/sysfs-t4"
     ) || return 1
-    galaxy_ee "$dir/ee" "$tarball"
+    galaxy_ee "$dir/ee" "$tarball" || return 1
+    galaxy_importer "$dir/importer" "$tarball"
+}
+
+# galaxy_importer DIR TARBALL: galaxy-importer (.venv-importer), the check Galaxy and Automation
+# Hub run on every upload, on the tarball: once with its default configuration, once with
+# Automation Hub's (flake8, required tags, ansible-lint); any ERROR or WARNING line fails.
+# Galaxy refuses a collection without "repository"; galaxy.yml leaves it out until the project has
+# a public home, so when it is missing the tarball checked is rebuilt from a staged copy with
+# repository set to $GALAXY_REPOSITORY_URL (default: an https://repository.invalid/ test value),
+# and the stage says so: set the real URL in galaxy.yml before publishing.
+galaxy_importer() {
+    local dir=$1 tarball=$2 cfg log rc=0 stage
+    [ -x "$REPO/.venv-importer/bin/python" ] \
+        || { say "ERROR: .venv-importer is missing: run scripts/bootstrap.sh importer"; return 1; }
+    mkdir -p "$dir"
+    if ! grep -q '^repository:' galaxy.yml; then
+        local url=${GALAXY_REPOSITORY_URL:-https://repository.invalid/openaccel/cyborg}
+        NOTE="galaxy.yml has no repository: importer checked with repository=$url in a test copy"
+        say "$NOTE"
+        stage=$(scripts/stage-collection.sh "$dir/stage") || return 1
+        printf 'repository: %s\n' "$url" >>"$stage/galaxy.yml"
+        (cd "$stage" && run_quiet ansible-galaxy collection build --force --output-path "$dir") >/dev/null || return 1
+        tarball=$(find "$dir" -maxdepth 1 -name 'openaccel-cyborg-*.tar.gz' | head -n1)
+    fi
+    printf '[galaxy-importer]\nRUN_FLAKE8 = True\nCHECK_REQUIRED_TAGS = True\nRUN_ANSIBLE_TEST = False\nRUN_ANSIBLE_LINT = True\n' \
+        >"$dir/automation-hub.cfg"
+    : >"$dir/default.cfg"
+    for cfg in default automation-hub; do
+        log=$dir/$cfg.log
+        # the importer runs flake8, ansible-doc and ansible-lint from PATH
+        (cd "$dir" && PATH="$REPO/.venv-importer/bin:$PATH" GALAXY_IMPORTER_CONFIG="$dir/$cfg.cfg" \
+            run "$REPO/.venv-importer/bin/python" -m galaxy_importer.main "$tarball") >"$log" 2>&1
+        local status=$?
+        if [ $status -ne 0 ] || grep -Eq '^(ERROR|WARNING)' "$log"; then
+            say "galaxy-importer ($cfg configuration): exit status $status; its errors and warnings:"
+            grep -E '^(ERROR|WARNING)' "$log" | head -n 40 | sed 's/^/    /'
+            [ $status -ne 0 ] && tail -n 5 "$log" | sed 's/^/    /'
+            rc=1
+        else
+            say "galaxy-importer ($cfg configuration): ok, no error or warning ($(grep -c . "$log") lines in $log)"
+        fi
+    done
+    return $rc
 }
 
 # installed_only COLLECTIONS-DIR: ansible-galaxy finds openaccel.cyborg in that directory, and
@@ -367,6 +433,7 @@ galaxy_ee() {
 }
 
 stage_molecule() { need_venv .venv && run bash scripts/molecule.sh; }
+stage_ee() { need_venv .venv && run bash scripts/ee.sh build run; }
 
 stage_compat() {
     local rc=0 venv
