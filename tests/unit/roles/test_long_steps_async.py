@@ -6,30 +6,13 @@ timeout can cut them, and the play says how long they took:
   post-install builds kernel modules.
 
 Both ``async`` and ``poll`` come from role variables the role documents."""
-import glob
 import os
 
-import yaml
+from ansible_collections.openaccel.cyborg.tests.unit.roles.role_files import (
+    ROLES_DIR, argument_spec_options, role_tasks)
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 DRIVER_ROLES = ("nvidia_driver", "intel_opae", "xilinx_xrt")
 PACKAGE_MODULES = ("ansible.builtin.apt", "ansible.builtin.dnf")
-
-
-def _tasks(items):
-    for task in items or []:
-        if not isinstance(task, dict):
-            continue
-        yield task
-        for key in ("block", "rescue", "always"):
-            yield from _tasks(task.get(key))
-
-
-def _role_tasks(role):
-    for path in sorted(glob.glob(os.path.join(ROOT, "roles", role, "tasks", "*.yml"))):
-        with open(path) as handle:
-            for task in _tasks(yaml.safe_load(handle)):
-                yield os.path.relpath(path, ROOT), task
 
 
 def is_long(role, task):
@@ -46,16 +29,10 @@ def is_long(role, task):
 
 
 def long_tasks():
-    for role in sorted(os.listdir(os.path.join(ROOT, "roles"))):
-        for path, task in _role_tasks(role):
+    for role in sorted(os.listdir(ROLES_DIR)):
+        for path, task in role_tasks(role):
             if is_long(role, task):
                 yield role, path, task
-
-
-def _documented_options(role):
-    with open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")) as handle:
-        specs = yaml.safe_load(handle)["argument_specs"]
-    return set(name for entry in specs.values() for name in (entry.get("options") or {}))
 
 
 def test_the_rule_finds_both_kinds():
@@ -72,7 +49,7 @@ def test_the_rule_tells_installs_from_cache_refreshes():
 
 def test_long_steps_are_async_jobs_polled_by_the_play_with_documented_variables():
     for role, path, task in long_tasks():
-        documented = _documented_options(role)
+        documented = argument_spec_options(role)
         for key in ("async", "poll"):
             value = str(task.get(key))
             assert "{{" in value, (path, task.get("name"), key)
@@ -83,5 +60,5 @@ def test_long_steps_are_async_jobs_polled_by_the_play_with_documented_variables(
 def test_driver_roles_say_how_long_the_installation_took():
     for role in DRIVER_ROLES:
         messages = [str(task.get("ansible.builtin.debug", {}).get("msg"))
-                    for _path, task in _role_tasks(role) if "ansible.builtin.debug" in task]
+                    for _path, task in role_tasks(role) if "ansible.builtin.debug" in task]
         assert any("took" in m and "_install_started" in m for m in messages), role

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every role ships what Galaxy's importer and a reader need.
 
-For each role under roles/ (the private, '_'-prefixed ones too when they have an argument spec):
+For each role under roles/ (the private vendor_repo too):
 a README.md with a YAML example that parses and names the role by its FQCN, that mentions every
 option (suboptions included) of every entry point of meta/argument_specs.yml, and a
 meta/main.yml with galaxy_info.description.
@@ -16,7 +16,8 @@ import re
 import pytest
 import yaml
 
-ROLES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'roles'))
+from ansible_collections.openaccel.cyborg.tests.unit.roles.role_files import ROLES_DIR, argument_spec_options
+
 FQCN_PREFIX = 'openaccel.cyborg.'
 YAML_BLOCK = re.compile(r'^```yaml[ \t]*\n(.*?)^```[ \t]*$', re.MULTILINE | re.DOTALL)
 
@@ -25,11 +26,8 @@ def _roles():
     roles = []
     for name in sorted(os.listdir(ROLES_DIR)):
         path = os.path.join(ROLES_DIR, name)
-        if not os.path.isdir(path):
-            continue
-        if name.startswith('_') and not os.path.isfile(os.path.join(path, 'meta', 'argument_specs.yml')):
-            continue
-        roles.append(name)
+        if os.path.isdir(path):
+            roles.append(name)
     return roles
 
 
@@ -39,22 +37,6 @@ ROLES = _roles()
 def _load(role, *parts):
     with open(os.path.join(ROLES_DIR, role, *parts), encoding='utf-8') as f:
         return f.read()
-
-
-def _option_names(options):
-    for name, spec in (options or {}).items():
-        yield name
-        yield from _option_names((spec or {}).get('options'))
-
-
-def _argument_spec_options(role):
-    if not os.path.isfile(os.path.join(ROLES_DIR, role, 'meta', 'argument_specs.yml')):
-        return set()
-    specs = yaml.safe_load(_load(role, 'meta', 'argument_specs.yml'))['argument_specs']
-    names = set()
-    for entry_point in specs.values():
-        names.update(_option_names(entry_point.get('options')))
-    return names
 
 
 def _strings(data):
@@ -89,7 +71,7 @@ def test_readme_example_parses_and_names_the_role(role):
 @pytest.mark.parametrize('role', ROLES)
 def test_readme_mentions_every_option(role):
     readme = _load(role, 'README.md')
-    options = _argument_spec_options(role)
+    options = argument_spec_options(role)
     missing = sorted(name for name in options if not re.search(r'`%s`' % re.escape(name), readme))
     assert not missing, 'roles/%s/README.md does not mention %s' % (role, ', '.join(missing))
 

@@ -6,18 +6,11 @@ import re
 import yaml
 
 from ansible_collections.openaccel.cyborg.plugins.plugin_utils._spec import stages
+from ansible_collections.openaccel.cyborg.tests.unit.roles.role_files import iter_tasks
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 ROLE = os.path.join(ROOT, "roles", "accelerators")
 WORK_READ = re.compile(r"_accelerators_plan\.work\.([a-z_]+)")
-
-
-def _tasks(items):
-    """Every task of a task file, those in blocks (and rescue/always) included."""
-    for task in items or []:
-        yield task
-        for key in ("block", "rescue", "always"):
-            yield from _tasks(task.get(key))
 
 
 def _role_tasks():
@@ -25,7 +18,7 @@ def _role_tasks():
     out = {}
     for path in sorted(glob.glob(os.path.join(ROLE, "tasks", "*.yml"))):
         with open(path) as handle:
-            out[os.path.basename(path)] = list(_tasks(yaml.safe_load(handle)))
+            out[os.path.basename(path)] = list(iter_tasks(yaml.safe_load(handle)))
     return out
 
 
